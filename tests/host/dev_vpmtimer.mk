@@ -1,0 +1,2 @@
+HOST_TESTS += dev_vpmtimer
+dev_vpmtimer_SRCS := tests/host/dev_vpmtimer.c devmodel/vpmtimer.c
