@@ -94,6 +94,10 @@ fail(struct checker *c, unsigned int g, const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg + len, sizeof(msg) - len, fmt, ap);
 	va_end(ap);
+	/* Module names come from the table verbatim; keep the report one line. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	c->errors++;
 	if (c->report)
 		c->report(c->ctx, msg);

@@ -476,6 +476,17 @@ static void test_module_after_end(void **state)
 		   "would be ignored");
 }
 
+/* Names are printed as the table spells them, but a message stays one line. */
+static void test_message_one_line(void **state)
+{
+	const char **mods = cfg.guests[0].modules;
+
+	(void)state;
+	mods[0] = "a\nb";
+	mods[1] = "a\nb";
+	expect_one("guest \"demo\": modules[1]: \"a?b\" is listed twice (also modules[0])");
+}
+
 /* --- devices and crash policy --------------------------------------------------------- */
 
 static void test_devices_unknown(void **state)
@@ -746,6 +757,7 @@ int main(void)
 		T(test_module_empty),
 		T(test_module_duplicate),
 		T(test_module_after_end),
+		T(test_message_one_line),
 		T(test_devices_unknown),
 		T(test_on_crash_bad),
 		T(test_bad_name_labels_by_index),
