@@ -299,10 +299,12 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 
 	NEED(dec_need(d, 1));
 	b = (uint8_t)dec_le(d, 1);
+	in->opcode = b;
 
 	if (b == 0x0f) {
 		NEED(dec_need(d, 1));
 		b = (uint8_t)dec_le(d, 1);
+		in->opcode = 0x0f00 | b;
 		switch (b) {
 		case 0xa3: case 0xab: case 0xb3: case 0xbb: /* BT/BTS/BTR/BTC r/m, r */
 			NEED(dec_modrm(d, in, p, &modrm));

@@ -199,6 +199,7 @@ struct emul_insn {
 	uint8_t rep;        /* EMUL_REP_* (string instructions) */
 	bool lock;
 	uint8_t rex;        /* the effective REX byte, 0 if none */
+	uint16_t opcode;    /* the opcode byte, 0x0fXX for two-byte opcodes */
 	struct emul_operand dst, src; /* string instructions: both NONE */
 	struct emul_mem mem;
 	uint64_t imm;       /* EMUL_OPND_IMM: sign-extended to 64 bits */

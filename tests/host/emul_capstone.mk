@@ -1,0 +1,3 @@
+HOST_TESTS += emul_capstone
+emul_capstone_SRCS := tests/host/emul_capstone.c emul/decode.c
+emul_capstone_LIBS := -lcapstone
