@@ -39,7 +39,7 @@ if [ -f guests/bench.c ] || [ -f tests/configs/bench.c ]; then
 			status=1
 		elif grep -q -E 'PANIC|FAIL' "$LOGS/bench.log"; then
 			echo "bench: the bench run reported a failure:"
-			grep -E 'PANIC|FAIL' "$LOGS/bench.log" | head -n 10 | sed 's/^/    /'
+			grep -m 10 -E 'PANIC|FAIL' "$LOGS/bench.log" | sed 's/^/    /'
 			status=1
 		elif ! grep -q 'BENCH' "$LOGS/bench.log"; then
 			echo "bench: the bench configuration printed no BENCH lines"

@@ -93,7 +93,8 @@ esac
 EMU_PID=$!
 
 seen() {
-	[ -n "$UNTIL" ] && tr -d '\r' <"$OUT" | grep -q -E -e "$UNTIL"
+	# (no pipe: grep -q stopping early would SIGPIPE tr and, with pipefail, fail)
+	[ -n "$UNTIL" ] && grep -q -E -e "$UNTIL" <(tr -d '\r' <"$OUT")
 }
 
 START=$(bh_now_ms)

@@ -182,7 +182,8 @@ bh_spec_get() {
 # First value of a directive or a default.
 bh_spec_one() {
 	local v
-	v=$(bh_spec_get "$1" "$2" | head -n 1)
+	v=$(bh_spec_get "$1" "$2")
+	v=${v%%$'\n'*}
 	printf '%s' "${v:-$3}"
 }
 
@@ -363,7 +364,7 @@ bh_fuzz() {
 		-artifact_prefix="$art/" "$tmp/corpus" >"$log" 2>&1 </dev/null || rc=$?
 	secs=$(bh_secs "$start")
 	rm -rf "$tmp"
-	crash=$(find "$art" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) 2>/dev/null | head -n 1)
+	crash=$(find "$art" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) -print -quit 2>/dev/null || true)
 	if [ $rc = 0 ] && [ -z "$crash" ]; then
 		rmdir "$art" 2>/dev/null || true
 		bh_result PASS "fuzz/$name" "$secs"
