@@ -15,14 +15,6 @@
 
 #include <core/config_check.h>
 
-/*
- * The Makefile links cfgcheck from tools/cfgcheck.c, core/config_check.c and
- * the configuration only, but the checker formats its messages with
- * lib/fmt.c; pull that in here. If lib/fmt.c is ever added to
- * CFGCHECK_SRCS, delete this line.
- */
-#include <lib/fmt.c>
-
 static void print_error(void *ctx, const char *msg)
 {
 	(void)ctx;

@@ -1,0 +1,33 @@
+/* Port I/O from guests: the guest's devices claim their ports; anything
+ * unclaimed reads all-ones and drops writes, reported once per port. */
+#include <core/vm.h>
+#include <devmodel/dev.h>
+#include <lib/log.h>
+
+#define DEBUG_EXIT_PORT 0xf4
+
+enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
+				uint64_t *value)
+{
+	struct vm *vm = v->vm;
+	uint32_t devs = vm->cfg->devices;
+	struct dev_access acc = { .addr = port, .size = (uint8_t)size, .write = !in, .value = *value };
+
+	if ((devs & DEV_UART0) && vuart_pio(&vm->uart, &acc)) {
+		*value = acc.value;
+		return VCPU_COMPLETE;
+	}
+	if ((devs & DEV_DEBUG_EXIT) && port == DEBUG_EXIT_PORT && !in) {
+		uint32_t status = (uint32_t)*value;
+		vm_stop(vm, status != 0, "guest wrote 0x%x to the exit port 0xf4", status);
+		return VCPU_STOP;
+	}
+	if (in)
+		*value = ~0ull;
+	if (!(vm->io_logged[port / 8] & (1u << (port % 8)))) {
+		vm->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
+		log_info("guest \"%s\": unclaimed I/O port 0x%x %s (reads all-ones, writes dropped; reported once)",
+			 vm->cfg->name, port, in ? "read" : "written");
+	}
+	return VCPU_COMPLETE;
+}

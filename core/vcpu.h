@@ -1,0 +1,108 @@
+/*
+ * A virtual CPU, vendor-neutral part. The VMX layer (vmx/) owns the VMCS and
+ * turns exits into calls of the generic handlers declared here.
+ *
+ * The RIP model (bhyve's nextrip): at each exit the vCPU records the guest's
+ * RIP and the RIP of the next instruction. A handler ends in one of three
+ * ways: it completes the instruction (RIP moves to next_rip), restarts it (RIP
+ * stays), or queues an exception and restarts. Nobody writes RIP by hand.
+ */
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
+#include <lib/types.h>
+
+struct vm;
+
+/* Guest GPRs saved by the entry/exit stub (vmx/vmx_entry.asm relies on this
+ * order: the x86 register numbers, rsp's slot unused, then cr2). */
+struct guest_regs {
+	uint64_t gpr[16];
+	uint64_t cr2;
+};
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI, R_R8, R_R9, R_R10, R_R11, R_R12,
+       R_R13, R_R14, R_R15 };
+
+enum vcpu_action {
+	VCPU_COMPLETE, /* the instruction is done: RIP = next_rip, interrupt shadow ends */
+	VCPU_RESTART,  /* re-execute (or deliver the event queued) at the same RIP */
+	VCPU_STOP      /* the guest was stopped by the handler */
+};
+
+enum vcpu_state {
+	VCPU_OFF,          /* not started (APs wait for INIT/SIPI) */
+	VCPU_RUNNING,
+	VCPU_HALTED,       /* HLT with interrupts enabled: waits for an event */
+	VCPU_PARKED        /* its guest is stopped */
+};
+
+#define VCPU_EXIT_STATS 80
+
+struct vcpu_stats {
+	uint64_t exits[VCPU_EXIT_STATS];
+	uint64_t ticks[VCPU_EXIT_STATS];
+	uint64_t total;
+};
+
+struct vcpu {
+	struct guest_regs regs; /* first: the asm stub gets &vcpu->regs */
+	struct vm *vm;
+	unsigned int id;   /* index within its guest */
+	unsigned int pcpu; /* physical CPU index */
+	enum vcpu_state state;
+
+	uint64_t rip;      /* guest RIP at the exit */
+	uint64_t next_rip; /* set by an emulating handler with next_rip_set */
+	bool next_rip_set; /* else next RIP = RIP + the exit's instruction length */
+	bool rip_dirty;    /* RIP must be written back before entry */
+
+	/* One exception waiting for injection (the full event queue with the
+	 * SDM's double-fault rules lives in core/event.c). */
+	bool exc_pending;
+	uint8_t exc_vector;
+	bool exc_has_err;
+	uint32_t exc_err;
+
+	struct vcpu_stats stats;
+	void *arch; /* struct vmx_vcpu */
+};
+
+/* The machine state a vCPU starts in (docs/guest-abi.md). */
+enum vcpu_mode { VCPU_MODE_REAL, VCPU_MODE_PROT32, VCPU_MODE_LONG64 };
+struct vcpu_entry_state {
+	enum vcpu_mode mode;
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr3, cr4, efer; /* as the guest sees them */
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t cs_sel, ds_sel;
+	uint64_t seg_base; /* real mode: CS base (selector = base >> 4) */
+	uint64_t gpr[16];
+};
+
+/* Loads the entry state into the vCPU (arch hook, implemented by vmx/). */
+bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st);
+
+/* Guest control registers as the guest sees them (read shadows applied). */
+uint64_t arch_vcpu_read_cr(struct vcpu *v, unsigned int cr);
+/* Current privilege level of the guest. */
+unsigned int arch_vcpu_cpl(struct vcpu *v);
+
+/* Handlers the VMX layer calls, vendor-neutral. */
+enum vcpu_action vcpu_handle_cpuid(struct vcpu *v);
+enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
+				uint64_t *value);
+enum vcpu_action vcpu_handle_hypercall(struct vcpu *v);
+enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
+enum vcpu_action vcpu_handle_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
+
+/* Queues a hardware exception for the next entry; returns VCPU_RESTART. */
+enum vcpu_action vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_err, uint32_t err);
+
+#define EXC_DE 0
+#define EXC_DB 1
+#define EXC_UD 6
+#define EXC_DF 8
+#define EXC_GP 13
+#define EXC_PF 14
+
+#endif

@@ -1,0 +1,64 @@
+/* A guest (partition): its configuration, RAM, EPT, devices and vCPUs. */
+#ifndef CORE_VM_H
+#define CORE_VM_H
+#include <core/console.h>
+#include <core/vcpu.h>
+#include <devmodel/vuart.h>
+#include <ept/ept.h>
+#include <guests/config.h>
+#include <lib/spinlock.h>
+
+enum vm_state {
+	VM_NOT_STARTED, /* rejected at boot: its problem was printed */
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_STOPPED
+};
+
+struct vm {
+	unsigned int id;
+	const struct guest_config *cfg;
+	enum vm_state state;
+	spinlock_t lock;
+
+	uint64_t ram_hpa; /* host-physical base of guest RAM (GPA 0) */
+	uint64_t ram_size;
+	struct ept ept;
+	uint64_t eptp;
+	uint16_t vpid;
+
+	uint8_t *io_bitmap;  /* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
+	uint8_t *msr_bitmap; /* 1 page */
+	uint8_t io_logged[8192]; /* unclaimed ports already reported */
+	unsigned int ept_reports;
+
+	struct vuart uart;
+	struct guest_console console;
+
+	unsigned int nvcpus;
+	struct vcpu vcpus[CONFIG_MAX_CPUS_PER_GUEST];
+	uint64_t start_tsc;
+	uint32_t restarts;
+};
+
+extern struct vm vms[CONFIG_MAX_GUESTS];
+extern unsigned int nvms;
+
+/* Host pointer to guest-physical [gpa, gpa+len) if it is all guest RAM. */
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+/* Stops the guest (all its vCPUs) with a reason. A crash (as opposed to a
+ * clean shutdown) restarts the guest when its crash policy says so. */
+void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Creates every configured guest that passes the boot-time checks. */
+void vm_create_all(void);
+/* Builds the guest's RAM contents and vCPU 0's entry state. */
+int vm_load(struct vm *vm);
+/* Loads and starts the guest (on the CPU of its vCPU 0). */
+int vm_start(struct vm *vm);
+/* Marks a guest that could not be loaded as stopped, saying so. */
+void vm_fail_start(struct vm *vm);
+/* True when no guest is left running. */
+bool vm_all_stopped(void);
+
+#endif

@@ -1,0 +1,178 @@
+#include <devmodel/vuart.h>
+
+#include <lib/string.h>
+
+#define REG_RBR_THR 0
+#define REG_IER 1
+#define REG_IIR_FCR 2
+#define REG_LCR 3
+#define REG_MCR 4
+#define REG_LSR 5
+#define REG_MSR 6
+#define REG_SCR 7
+#define LCR_DLAB 0x80
+#define MCR_LOOP 0x10
+#define IER_RDA 0x01
+#define IER_THRE 0x02
+#define IER_RLS 0x04
+#define LSR_DR 0x01
+#define LSR_OE 0x02
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+#define IIR_NONE 0x01
+#define IIR_THRE 0x02
+#define IIR_RDA 0x04
+
+static uint8_t vuart_iir(const struct vuart *u)
+{
+	uint8_t fifo = (u->fcr & 1) ? 0xc0 : 0;
+	if ((u->ier & IER_RDA) && u->rx_count)
+		return fifo | IIR_RDA;
+	if ((u->ier & IER_THRE) && u->thre_pending)
+		return fifo | IIR_THRE;
+	return fifo | IIR_NONE;
+}
+
+static void vuart_update_irq(struct vuart *u)
+{
+	/* OUT2 gates the interrupt onto the bus on PC-compatible boards. */
+	bool level = !(vuart_iir(u) & IIR_NONE) && (u->mcr & 0x08);
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		irq_sink_set(&u->irq_out, u->irq, level);
+	}
+}
+
+void vuart_init(struct vuart *u, uint16_t base, unsigned int irq,
+		void (*tx)(void *ctx, uint8_t byte), void *tx_ctx, const struct irq_sink *irq_out)
+{
+	memset(u, 0, sizeof(*u));
+	u->base = base;
+	u->irq = irq;
+	u->tx = tx;
+	u->tx_ctx = tx_ctx;
+	u->dll = 1;
+	if (irq_out)
+		u->irq_out = *irq_out;
+}
+
+static void vuart_push_rx(struct vuart *u, uint8_t byte)
+{
+	if (u->rx_count == VUART_FIFO) {
+		u->rx_dropped++;
+		return;
+	}
+	u->rx[(u->rx_head + u->rx_count) % VUART_FIFO] = byte;
+	u->rx_count++;
+}
+
+bool vuart_rx(struct vuart *u, uint8_t byte)
+{
+	if (u->rx_count == VUART_FIFO)
+		return false;
+	vuart_push_rx(u, byte);
+	vuart_update_irq(u);
+	return true;
+}
+
+static uint8_t vuart_read(struct vuart *u, unsigned int reg)
+{
+	uint8_t v = 0;
+
+	switch (reg) {
+	case REG_RBR_THR:
+		if (u->lcr & LCR_DLAB)
+			return u->dll;
+		if (u->rx_count) {
+			v = u->rx[u->rx_head];
+			u->rx_head = (u->rx_head + 1) % VUART_FIFO;
+			u->rx_count--;
+		}
+		break;
+	case REG_IER:
+		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+	case REG_IIR_FCR:
+		v = vuart_iir(u);
+		/* Reading IIR while it reports THRE acknowledges that interrupt. */
+		if ((v & 0x0f) == IIR_THRE)
+			u->thre_pending = false;
+		break;
+	case REG_LCR:
+		return u->lcr;
+	case REG_MCR:
+		return u->mcr;
+	case REG_LSR:
+		/* Transmission is instantaneous: THR and shifter are always empty. */
+		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
+		break;
+	case REG_MSR:
+		if (u->mcr & MCR_LOOP) /* loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
+			return (uint8_t)(((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3) |
+					 ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
+		return 0xb0; /* DCD, DSR, CTS: a terminal is connected */
+	case REG_SCR:
+		return u->scr;
+	}
+	return v;
+}
+
+static void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
+{
+	switch (reg) {
+	case REG_RBR_THR:
+		if (u->lcr & LCR_DLAB) {
+			u->dll = v;
+			return;
+		}
+		if (u->mcr & MCR_LOOP)
+			vuart_push_rx(u, v);
+		else if (u->tx)
+			u->tx(u->tx_ctx, v);
+		u->thre_pending = true;
+		break;
+	case REG_IER:
+		if (u->lcr & LCR_DLAB) {
+			u->dlm = v;
+			return;
+		}
+		/* Enabling the THRE interrupt while THR is empty raises it at once. */
+		if ((v & IER_THRE) && !(u->ier & IER_THRE))
+			u->thre_pending = true;
+		u->ier = v & 0x0f;
+		break;
+	case REG_IIR_FCR:
+		u->fcr = v & 0xc9;
+		if (v & 0x02) { /* clear receive FIFO */
+			u->rx_count = 0;
+			u->rx_head = 0;
+		}
+		break;
+	case REG_LCR:
+		u->lcr = v;
+		return;
+	case REG_MCR:
+		u->mcr = v & 0x1f;
+		break;
+	case REG_LSR:
+	case REG_MSR:
+		return; /* read-only */
+	case REG_SCR:
+		u->scr = v;
+		return;
+	}
+	vuart_update_irq(u);
+}
+
+bool vuart_pio(struct vuart *u, struct dev_access *acc)
+{
+	if (acc->addr < u->base || acc->addr >= u->base + 8u)
+		return false;
+	unsigned int reg = (unsigned int)(acc->addr - u->base);
+	if (acc->write) {
+		vuart_write(u, reg, (uint8_t)acc->value);
+	} else {
+		acc->value = vuart_read(u, reg);
+		vuart_update_irq(u);
+	}
+	return true;
+}

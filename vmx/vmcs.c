@@ -1,0 +1,227 @@
+/* VMCS construction: controls, host state, and a guest's entry state. */
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/trap.h>
+#include <core/percpu.h>
+#include <core/pmm_global.h>
+#include <core/msr.h>
+#include <core/vm.h>
+#include <lib/log.h>
+#include <lib/string.h>
+#include <vmx/vmcs.h>
+#include <vmx/vmx.h>
+#include <vmx/vmx_ops.h>
+#include <vmx/vmx_vcpu.h>
+
+#define AR_UNUSABLE BIT(16)
+
+static void vmcs_set_host_state(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_CS_SEL, HOST_CS);
+	vmwrite(VMCS_HOST_SS_SEL, HOST_DS);
+	vmwrite(VMCS_HOST_DS_SEL, HOST_DS);
+	vmwrite(VMCS_HOST_ES_SEL, HOST_DS);
+	vmwrite(VMCS_HOST_FS_SEL, 0);
+	vmwrite(VMCS_HOST_GS_SEL, 0);
+	vmwrite(VMCS_HOST_TR_SEL, HOST_TSS);
+	vmwrite(VMCS_HOST_FS_BASE, 0);
+	vmwrite(VMCS_HOST_GS_BASE, (uint64_t)cpu);
+	vmwrite(VMCS_HOST_TR_BASE, (uint64_t)cpu->tables.tss);
+	vmwrite(VMCS_HOST_GDTR_BASE, (uint64_t)cpu->tables.gdt);
+	vmwrite(VMCS_HOST_IDTR_BASE, host_idt_base);
+	vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+	vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER));
+	if (vmx_caps.exit & EXIT_LOAD_PAT)
+		vmwrite(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit);
+}
+
+bool vmx_vcpu_init(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t page = page_alloc_zeroed();
+	uint64_t vmcs = page_alloc_zeroed();
+	if (!page || !vmcs) {
+		log_err("guest \"%s\": out of memory for vCPU %u's VMCS", vm->cfg->name, v->id);
+		return false;
+	}
+	struct vmx_vcpu *x = (struct vmx_vcpu *)page;
+	v->arch = x;
+	x->vmcs = vmcs;
+	memcpy((void *)vmcs, &vmx_caps.revision, 4);
+	if (!vmclear(vmcs) || !vmptrld(vmcs)) {
+		log_err("guest \"%s\": VMCLEAR/VMPTRLD of vCPU %u's VMCS failed", vm->cfg->name,
+			v->id);
+		return false;
+	}
+
+	x->proc_ctls = vmx_caps.proc;
+	x->entry_ctls = vmx_caps.entry;
+	vmwrite(VMCS_PIN_CTLS, vmx_caps.pin);
+	vmwrite(VMCS_PROC_CTLS, x->proc_ctls);
+	vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2);
+	vmwrite(VMCS_EXIT_CTLS, vmx_caps.exit);
+	vmwrite(VMCS_ENTRY_CTLS, x->entry_ctls);
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_PF_ERR_MASK, 0);
+	vmwrite(VMCS_PF_ERR_MATCH, 0);
+	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmwrite(VMCS_IO_BITMAP_A, (uint64_t)vm->io_bitmap);
+	vmwrite(VMCS_IO_BITMAP_B, (uint64_t)vm->io_bitmap + PAGE_SIZE);
+	vmwrite(VMCS_MSR_BITMAP, (uint64_t)vm->msr_bitmap);
+	vmwrite(VMCS_EPT_POINTER, vm->eptp);
+	if (vmx_caps.has_vpid)
+		vmwrite(VMCS_VPID, vm->vpid);
+	if (vmx_caps.proc2 & PROC2_XSAVES)
+		vmwrite(VMCS_XSS_EXIT_BITMAP, 0);
+	vmwrite(VMCS_LINK_POINTER, ~0ull);
+	/* The guest starts its TSC near 0 (TSC offsetting, SDM 25.3). */
+	vmwrite(VMCS_TSC_OFFSET, -vm->start_tsc);
+
+	/* CR0.NE and CR4.VMXE must stay set in VMX operation (SDM 23.8); the
+	 * guest sees its own values through the read shadows. */
+	x->cr0_shadow_mask = vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
+	x->cr4_shadow_mask = vmx_caps.cr4_fixed0 | CR4_VMXE;
+	vmwrite(VMCS_CR0_MASK, x->cr0_shadow_mask);
+	vmwrite(VMCS_CR4_MASK, x->cr4_shadow_mask);
+
+	vmcs_set_host_state();
+	return true;
+}
+
+static void vmcs_set_seg(enum vmcs_seg s, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar)
+{
+	vmwrite(VMCS_GUEST_ES_SEL + 2 * s, sel);
+	vmwrite(VMCS_GUEST_ES_BASE + 2 * s, base);
+	vmwrite(VMCS_GUEST_ES_LIMIT + 2 * s, limit);
+	vmwrite(VMCS_GUEST_ES_AR + 2 * s, ar);
+}
+
+bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st)
+{
+	struct vmx_vcpu *x = v->arch;
+	uint32_t code_ar, data_ar, limit = 0xffffffff;
+	uint64_t efer = st->efer;
+
+	if (!vmptrld(x->vmcs))
+		return false;
+	switch (st->mode) {
+	case VCPU_MODE_LONG64:
+		code_ar = 0xa09b; /* present, code, L=1, G=1 */
+		data_ar = 0xc093;
+		efer |= EFER_LME | EFER_LMA;
+		x->entry_ctls |= ENTRY_IA32E_GUEST;
+		break;
+	case VCPU_MODE_PROT32:
+		code_ar = 0xc09b; /* present, code, D=1, G=1 */
+		data_ar = 0xc093;
+		x->entry_ctls &= ~ENTRY_IA32E_GUEST;
+		break;
+	default:
+		code_ar = 0x9b;
+		data_ar = 0x93;
+		limit = 0xffff;
+		x->entry_ctls &= ~ENTRY_IA32E_GUEST;
+		break;
+	}
+	vmwrite(VMCS_ENTRY_CTLS, x->entry_ctls);
+
+	uint64_t cs_base = st->mode == VCPU_MODE_REAL ? st->seg_base : 0;
+	vmcs_set_seg(SEG_CS, st->cs_sel, cs_base, limit, code_ar);
+	for (enum vmcs_seg s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			vmcs_set_seg(s, st->ds_sel, st->mode == VCPU_MODE_REAL ? st->ds_sel << 4 : 0,
+				     limit, data_ar);
+	vmcs_set_seg(SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
+	vmcs_set_seg(SEG_TR, 0, 0, 0xffff, 0x8b); /* busy 32/64-bit TSS */
+	vmwrite(VMCS_GUEST_GDTR_BASE, st->gdt_base);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, st->gdt_limit);
+	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+
+	vmwrite(VMCS_CR0_SHADOW, st->cr0);
+	vmwrite(VMCS_CR4_SHADOW, st->cr4);
+	vmwrite(VMCS_GUEST_CR0, (st->cr0 | x->cr0_shadow_mask) & vmx_caps.cr0_fixed1);
+	vmwrite(VMCS_GUEST_CR4, (st->cr4 | x->cr4_shadow_mask) & vmx_caps.cr4_fixed1);
+	vmwrite(VMCS_GUEST_CR3, st->cr3);
+	vmwrite(VMCS_GUEST_EFER, efer);
+	if (vmx_caps.entry & ENTRY_LOAD_PAT)
+		vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
+	vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_RSP, st->rsp);
+	vmwrite(VMCS_GUEST_RIP, st->rip);
+	vmwrite(VMCS_GUEST_RFLAGS, st->rflags | 2);
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+
+	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
+	v->regs.cr2 = 0;
+	v->rip = st->rip;
+	v->exc_pending = false;
+	return true;
+}
+
+uint64_t arch_vcpu_read_cr(struct vcpu *v, unsigned int cr)
+{
+	struct vmx_vcpu *x = v->arch;
+	switch (cr) {
+	case 0:
+		return (vmread(VMCS_GUEST_CR0) & ~x->cr0_shadow_mask) |
+		       (vmread(VMCS_CR0_SHADOW) & x->cr0_shadow_mask);
+	case 2:
+		return v->regs.cr2;
+	case 3:
+		return vmread(VMCS_GUEST_CR3);
+	case 4:
+		return (vmread(VMCS_GUEST_CR4) & ~x->cr4_shadow_mask) |
+		       (vmread(VMCS_CR4_SHADOW) & x->cr4_shadow_mask);
+	default:
+		return 0;
+	}
+}
+
+uint64_t arch_vcpu_read_efer(struct vcpu *v)
+{
+	(void)v;
+	return vmread(VMCS_GUEST_EFER);
+}
+
+bool arch_vcpu_write_efer(struct vcpu *v, uint64_t efer)
+{
+	(void)v;
+	uint64_t old = vmread(VMCS_GUEST_EFER);
+	/* Changing LME while paging is on is #GP (SDM 9.8.5); LMA is read-only. */
+	if ((vmread(VMCS_GUEST_CR0) & CR0_PG) && ((efer ^ old) & EFER_LME))
+		return false;
+	vmwrite(VMCS_GUEST_EFER, (efer & ~EFER_LMA) | (old & EFER_LMA));
+	return true;
+}
+
+void arch_vcpu_set_tsc(struct vcpu *v, uint64_t value)
+{
+	(void)v;
+	vmwrite(VMCS_TSC_OFFSET, value - rdtsc());
+}
+
+unsigned int arch_vcpu_cpl(struct vcpu *v)
+{
+	(void)v;
+	/* SS.DPL is the CPL (SDM 24.4.1). */
+	return (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
+}

@@ -1,0 +1,258 @@
+/* VMCS field encodings (SDM Vol. 3, Appendix B) and control bits (24.6-24.8). */
+#ifndef VMX_VMCS_H
+#define VMX_VMCS_H
+
+/* 16-bit */
+#define VMCS_VPID 0x0000
+#define VMCS_GUEST_ES_SEL 0x0800 /* + 2 * segment index (ES CS SS DS FS GS LDTR TR) */
+#define VMCS_GUEST_INTR_STATUS 0x0810
+#define VMCS_HOST_ES_SEL 0x0c00
+#define VMCS_HOST_CS_SEL 0x0c02
+#define VMCS_HOST_SS_SEL 0x0c04
+#define VMCS_HOST_DS_SEL 0x0c06
+#define VMCS_HOST_FS_SEL 0x0c08
+#define VMCS_HOST_GS_SEL 0x0c0a
+#define VMCS_HOST_TR_SEL 0x0c0c
+/* 64-bit control */
+#define VMCS_IO_BITMAP_A 0x2000
+#define VMCS_IO_BITMAP_B 0x2002
+#define VMCS_MSR_BITMAP 0x2004
+#define VMCS_EXIT_MSR_STORE_ADDR 0x2006
+#define VMCS_EXIT_MSR_LOAD_ADDR 0x2008
+#define VMCS_ENTRY_MSR_LOAD_ADDR 0x200a
+#define VMCS_TSC_OFFSET 0x2010
+#define VMCS_VIRTUAL_APIC_ADDR 0x2012
+#define VMCS_APIC_ACCESS_ADDR 0x2014
+#define VMCS_EPT_POINTER 0x201a
+#define VMCS_EOI_EXIT_BITMAP0 0x201c
+#define VMCS_XSS_EXIT_BITMAP 0x202c
+#define VMCS_GUEST_PHYS_ADDR 0x2400
+/* 64-bit guest / host */
+#define VMCS_LINK_POINTER 0x2800
+#define VMCS_GUEST_DEBUGCTL 0x2802
+#define VMCS_GUEST_PAT 0x2804
+#define VMCS_GUEST_EFER 0x2806
+#define VMCS_GUEST_PDPTE0 0x280a
+#define VMCS_HOST_PAT 0x2c00
+#define VMCS_HOST_EFER 0x2c02
+/* 32-bit control */
+#define VMCS_PIN_CTLS 0x4000
+#define VMCS_PROC_CTLS 0x4002
+#define VMCS_EXCEPTION_BITMAP 0x4004
+#define VMCS_PF_ERR_MASK 0x4006
+#define VMCS_PF_ERR_MATCH 0x4008
+#define VMCS_CR3_TARGET_COUNT 0x400a
+#define VMCS_EXIT_CTLS 0x400c
+#define VMCS_EXIT_MSR_STORE_COUNT 0x400e
+#define VMCS_EXIT_MSR_LOAD_COUNT 0x4010
+#define VMCS_ENTRY_CTLS 0x4012
+#define VMCS_ENTRY_MSR_LOAD_COUNT 0x4014
+#define VMCS_ENTRY_INTR_INFO 0x4016
+#define VMCS_ENTRY_EXCEPTION_ERR 0x4018
+#define VMCS_ENTRY_INSN_LEN 0x401a
+#define VMCS_TPR_THRESHOLD 0x401c
+#define VMCS_PROC_CTLS2 0x401e
+/* 32-bit read-only */
+#define VMCS_INSN_ERROR 0x4400
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_EXIT_INTR_INFO 0x4404
+#define VMCS_EXIT_INTR_ERR 0x4406
+#define VMCS_IDT_VECTORING_INFO 0x4408
+#define VMCS_IDT_VECTORING_ERR 0x440a
+#define VMCS_EXIT_INSN_LEN 0x440c
+#define VMCS_EXIT_INSN_INFO 0x440e
+/* 32-bit guest */
+#define VMCS_GUEST_ES_LIMIT 0x4800 /* + 2 * segment index */
+#define VMCS_GUEST_GDTR_LIMIT 0x4810
+#define VMCS_GUEST_IDTR_LIMIT 0x4812
+#define VMCS_GUEST_ES_AR 0x4814 /* + 2 * segment index */
+#define VMCS_GUEST_INTERRUPTIBILITY 0x4824
+#define VMCS_GUEST_ACTIVITY 0x4826
+#define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_PREEMPTION_TIMER 0x482e
+#define VMCS_HOST_SYSENTER_CS 0x4c00
+/* natural-width */
+#define VMCS_CR0_MASK 0x6000
+#define VMCS_CR4_MASK 0x6002
+#define VMCS_CR0_SHADOW 0x6004
+#define VMCS_CR4_SHADOW 0x6006
+#define VMCS_EXIT_QUAL 0x6400
+#define VMCS_GUEST_LINEAR_ADDR 0x640a
+#define VMCS_GUEST_CR0 0x6800
+#define VMCS_GUEST_CR3 0x6802
+#define VMCS_GUEST_CR4 0x6804
+#define VMCS_GUEST_ES_BASE 0x6806 /* + 2 * segment index */
+#define VMCS_GUEST_GDTR_BASE 0x6816
+#define VMCS_GUEST_IDTR_BASE 0x6818
+#define VMCS_GUEST_DR7 0x681a
+#define VMCS_GUEST_RSP 0x681c
+#define VMCS_GUEST_RIP 0x681e
+#define VMCS_GUEST_RFLAGS 0x6820
+#define VMCS_GUEST_PENDING_DBG 0x6822
+#define VMCS_GUEST_SYSENTER_ESP 0x6824
+#define VMCS_GUEST_SYSENTER_EIP 0x6826
+#define VMCS_HOST_CR0 0x6c00
+#define VMCS_HOST_CR3 0x6c02
+#define VMCS_HOST_CR4 0x6c04
+#define VMCS_HOST_FS_BASE 0x6c06
+#define VMCS_HOST_GS_BASE 0x6c08
+#define VMCS_HOST_TR_BASE 0x6c0a
+#define VMCS_HOST_GDTR_BASE 0x6c0c
+#define VMCS_HOST_IDTR_BASE 0x6c0e
+#define VMCS_HOST_SYSENTER_ESP 0x6c10
+#define VMCS_HOST_SYSENTER_EIP 0x6c12
+#define VMCS_HOST_RSP 0x6c14
+#define VMCS_HOST_RIP 0x6c16
+
+enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
+
+/* Pin-based controls (24.6.1) */
+#define PIN_EXT_INTR_EXIT (1u << 0)
+#define PIN_NMI_EXIT (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_PREEMPTION_TIMER (1u << 6)
+#define PIN_POSTED_INTR (1u << 7)
+/* Primary processor-based controls (24.6.2) */
+#define PROC_INTR_WINDOW (1u << 2)
+#define PROC_TSC_OFFSET (1u << 3)
+#define PROC_HLT_EXIT (1u << 7)
+#define PROC_INVLPG_EXIT (1u << 9)
+#define PROC_MWAIT_EXIT (1u << 10)
+#define PROC_RDPMC_EXIT (1u << 11)
+#define PROC_RDTSC_EXIT (1u << 12)
+#define PROC_CR3_LOAD_EXIT (1u << 15)
+#define PROC_CR3_STORE_EXIT (1u << 16)
+#define PROC_CR8_LOAD_EXIT (1u << 19)
+#define PROC_CR8_STORE_EXIT (1u << 20)
+#define PROC_TPR_SHADOW (1u << 21)
+#define PROC_NMI_WINDOW (1u << 22)
+#define PROC_MOV_DR_EXIT (1u << 23)
+#define PROC_UNCOND_IO_EXIT (1u << 24)
+#define PROC_IO_BITMAPS (1u << 25)
+#define PROC_MTF (1u << 27)
+#define PROC_MSR_BITMAPS (1u << 28)
+#define PROC_MONITOR_EXIT (1u << 29)
+#define PROC_PAUSE_EXIT (1u << 30)
+#define PROC_SECONDARY (1u << 31)
+/* Secondary processor-based controls (24.6.2) */
+#define PROC2_VIRT_APIC_ACCESS (1u << 0)
+#define PROC2_EPT (1u << 1)
+#define PROC2_DESC_TABLE_EXIT (1u << 2)
+#define PROC2_RDTSCP (1u << 3)
+#define PROC2_VIRT_X2APIC (1u << 4)
+#define PROC2_VPID (1u << 5)
+#define PROC2_WBINVD_EXIT (1u << 6)
+#define PROC2_UNRESTRICTED (1u << 7)
+#define PROC2_APIC_REG_VIRT (1u << 8)
+#define PROC2_VIRT_INTR_DELIVERY (1u << 9)
+#define PROC2_INVPCID (1u << 12)
+#define PROC2_XSAVES (1u << 20)
+/* VM-exit controls (24.7.1) */
+#define EXIT_SAVE_DEBUG (1u << 2)
+#define EXIT_HOST_ADDR64 (1u << 9)
+#define EXIT_ACK_INTR (1u << 15)
+#define EXIT_SAVE_PAT (1u << 18)
+#define EXIT_LOAD_PAT (1u << 19)
+#define EXIT_SAVE_EFER (1u << 20)
+#define EXIT_LOAD_EFER (1u << 21)
+#define EXIT_SAVE_PREEMPT (1u << 22)
+/* VM-entry controls (24.8.1) */
+#define ENTRY_LOAD_DEBUG (1u << 2)
+#define ENTRY_IA32E_GUEST (1u << 9)
+#define ENTRY_LOAD_PAT (1u << 14)
+#define ENTRY_LOAD_EFER (1u << 15)
+
+/* VMX capability MSRs (Appendix A) */
+#define MSR_VMX_BASIC 0x480
+#define MSR_VMX_PINBASED 0x481
+#define MSR_VMX_PROCBASED 0x482
+#define MSR_VMX_EXIT 0x483
+#define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_MISC 0x485
+#define MSR_VMX_CR0_FIXED0 0x486
+#define MSR_VMX_CR0_FIXED1 0x487
+#define MSR_VMX_CR4_FIXED0 0x488
+#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_VMX_PROCBASED2 0x48b
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define MSR_VMX_TRUE_PINBASED 0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT 0x48f
+#define MSR_VMX_TRUE_ENTRY 0x490
+
+/* Interruption information (24.8.3, 24.9.2) */
+#define INTR_INFO_VALID (1u << 31)
+#define INTR_INFO_ERR_VALID (1u << 11)
+#define INTR_TYPE_EXT 0u
+#define INTR_TYPE_NMI 2u
+#define INTR_TYPE_HW_EXC 3u
+#define INTR_TYPE_SW_INT 4u
+#define INTR_TYPE_PRIV_SW_EXC 5u
+#define INTR_TYPE_SW_EXC 6u
+
+/* Basic exit reasons (Appendix C) */
+enum vmx_exit_reason {
+	EXIT_EXCEPTION_NMI = 0,
+	EXIT_EXTERNAL_INTR = 1,
+	EXIT_TRIPLE_FAULT = 2,
+	EXIT_INIT = 3,
+	EXIT_SIPI = 4,
+	EXIT_INTR_WINDOW = 7,
+	EXIT_NMI_WINDOW = 8,
+	EXIT_TASK_SWITCH = 9,
+	EXIT_CPUID = 10,
+	EXIT_GETSEC = 11,
+	EXIT_HLT = 12,
+	EXIT_INVD = 13,
+	EXIT_INVLPG = 14,
+	EXIT_RDPMC = 15,
+	EXIT_RDTSC = 16,
+	EXIT_RSM = 17,
+	EXIT_VMCALL = 18,
+	EXIT_VMCLEAR = 19,
+	EXIT_VMLAUNCH = 20,
+	EXIT_VMPTRLD = 21,
+	EXIT_VMPTRST = 22,
+	EXIT_VMREAD = 23,
+	EXIT_VMRESUME = 24,
+	EXIT_VMWRITE = 25,
+	EXIT_VMXOFF = 26,
+	EXIT_VMXON = 27,
+	EXIT_CR_ACCESS = 28,
+	EXIT_DR_ACCESS = 29,
+	EXIT_IO = 30,
+	EXIT_RDMSR = 31,
+	EXIT_WRMSR = 32,
+	EXIT_ENTRY_FAIL_GUEST = 33,
+	EXIT_ENTRY_FAIL_MSR = 34,
+	EXIT_MWAIT = 36,
+	EXIT_MTF = 37,
+	EXIT_MONITOR = 39,
+	EXIT_PAUSE = 40,
+	EXIT_ENTRY_FAIL_MCE = 41,
+	EXIT_TPR_BELOW = 43,
+	EXIT_APIC_ACCESS = 44,
+	EXIT_VIRT_EOI = 45,
+	EXIT_GDTR_IDTR = 46,
+	EXIT_LDTR_TR = 47,
+	EXIT_EPT_VIOLATION = 48,
+	EXIT_EPT_MISCONFIG = 49,
+	EXIT_INVEPT = 50,
+	EXIT_RDTSCP = 51,
+	EXIT_PREEMPT_TIMER = 52,
+	EXIT_INVVPID = 53,
+	EXIT_WBINVD = 54,
+	EXIT_XSETBV = 55,
+	EXIT_APIC_WRITE = 56,
+	EXIT_RDRAND = 57,
+	EXIT_INVPCID = 58,
+	EXIT_VMFUNC = 59,
+	EXIT_ENCLS = 60,
+	EXIT_RDSEED = 61,
+	EXIT_PML_FULL = 62,
+	EXIT_XSAVES = 63,
+	EXIT_XRSTORS = 64,
+	EXIT_REASON_MAX = 80
+};
+
+#endif

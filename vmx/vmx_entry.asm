@@ -1,0 +1,99 @@
+; VM entry and exit. vmx_enter(regs, launched) saves the host's callee-saved
+; registers, points HOST_RSP at this frame, loads the guest GPRs (and CR2,
+; which the VMCS does not hold) and enters with VMLAUNCH or VMRESUME. A VM
+; exit lands on vmx_exit (HOST_RIP), stores the guest GPRs back and returns 0
+; from vmx_enter. A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid:
+; read VMCS_INSN_ERROR).
+
+VMCS_HOST_RSP equ 0x6c14
+
+; struct guest_regs: gpr[16] in x86 register order, then cr2
+%define G(n) (n * 8)
+R_RAX equ 0
+R_RCX equ 1
+R_RDX equ 2
+R_RBX equ 3
+R_RBP equ 5
+R_RSI equ 6
+R_RDI equ 7
+R_CR2 equ 16
+
+section .text
+global vmx_enter
+global vmx_exit
+vmx_enter:
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdi			; &regs, found again at [rsp] on exit
+	mov rax, VMCS_HOST_RSP
+	vmwrite rax, rsp
+	jbe .fail_early
+
+	mov rax, [rdi + G(R_CR2)]
+	mov cr2, rax
+	test esi, esi			; flags survive the MOVs below
+	mov rax, [rdi + G(R_RAX)]
+	mov rcx, [rdi + G(R_RCX)]
+	mov rdx, [rdi + G(R_RDX)]
+	mov rbx, [rdi + G(R_RBX)]
+	mov rbp, [rdi + G(R_RBP)]
+	mov rsi, [rdi + G(R_RSI)]
+	mov r8,  [rdi + G(8)]
+	mov r9,  [rdi + G(9)]
+	mov r10, [rdi + G(10)]
+	mov r11, [rdi + G(11)]
+	mov r12, [rdi + G(12)]
+	mov r13, [rdi + G(13)]
+	mov r14, [rdi + G(14)]
+	mov r15, [rdi + G(15)]
+	mov rdi, [rdi + G(R_RDI)]
+	jnz .resume
+	vmlaunch
+	jmp .failed
+.resume:
+	vmresume
+.failed:
+	; CF=1: VMfailInvalid, ZF=1: VMfailValid
+	mov eax, 2
+	mov ecx, 1
+	cmovc eax, ecx
+	jmp .out
+.fail_early:
+	mov eax, 2
+.out:
+	add rsp, 8
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret
+
+vmx_exit:
+	push rdi
+	mov rdi, [rsp + 8]
+	mov [rdi + G(R_RAX)], rax
+	mov [rdi + G(R_RCX)], rcx
+	mov [rdi + G(R_RDX)], rdx
+	mov [rdi + G(R_RBX)], rbx
+	mov [rdi + G(R_RBP)], rbp
+	mov [rdi + G(R_RSI)], rsi
+	mov [rdi + G(8)], r8
+	mov [rdi + G(9)], r9
+	mov [rdi + G(10)], r10
+	mov [rdi + G(11)], r11
+	mov [rdi + G(12)], r12
+	mov [rdi + G(13)], r13
+	mov [rdi + G(14)], r14
+	mov [rdi + G(15)], r15
+	pop rax
+	mov [rdi + G(R_RDI)], rax
+	mov rax, cr2
+	mov [rdi + G(R_CR2)], rax
+	xor eax, eax
+	jmp vmx_enter.out

@@ -1,0 +1,307 @@
+/*
+ * VM-exit dispatch: a const table indexed by basic exit reason (SDM Vol. 3,
+ * Appendix C). Each entry names the reason (for statistics and dumps), says
+ * whether the exit reports an instruction length (so the run loop knows the
+ * next RIP), and points at the handler. A reason without a handler dumps the
+ * guest state and stops that guest; the hypervisor keeps running.
+ */
+#include <vmx/vmx_exit.h>
+
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/trap.h>
+#include <core/vm.h>
+#include <lib/log.h>
+#include <vmx/vmcs.h>
+#include <vmx/vmx.h>
+#include <vmx/vmx_ops.h>
+#include <vmx/vmx_vcpu.h>
+
+static enum vcpu_action exit_unexpected(struct vcpu *v);
+
+static enum vcpu_action exit_exception_nmi(struct vcpu *v)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+	if (((info >> 8) & 7) == INTR_TYPE_NMI) {
+		/* A host NMI arrived while the guest ran; nothing on the host
+		 * uses NMIs yet, so it is dropped with a note. */
+		log_warn("NMI on CPU %u while guest \"%s\" ran; ignored", v->pcpu, v->vm->cfg->name);
+		return VCPU_RESTART;
+	}
+	return exit_unexpected(v);
+}
+
+static enum vcpu_action exit_external_intr(struct vcpu *v)
+{
+	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+	(void)v;
+	if (info & INTR_INFO_VALID)
+		trap_dispatch_irq(info & 0xff);
+	return VCPU_RESTART;
+}
+
+static enum vcpu_action exit_triple_fault(struct vcpu *v)
+{
+	vm_stop(v->vm, true, "triple fault on vCPU %u at RIP 0x%lx", v->id, v->rip);
+	return VCPU_STOP;
+}
+
+static enum vcpu_action exit_cpuid(struct vcpu *v)
+{
+	return vcpu_handle_cpuid(v);
+}
+
+static enum vcpu_action exit_hlt(struct vcpu *v)
+{
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+	if (!(rflags & RFLAGS_IF) && !v->exc_pending) {
+		/* Nothing can ever wake it: no NMI source is modelled yet. */
+		vm_stop(v->vm, false, "vCPU %u halted with interrupts disabled at RIP 0x%lx", v->id, v->rip);
+		return VCPU_STOP;
+	}
+	v->state = VCPU_HALTED;
+	return VCPU_COMPLETE;
+}
+
+static enum vcpu_action exit_vmcall(struct vcpu *v)
+{
+	return vcpu_handle_hypercall(v);
+}
+
+static enum vcpu_action exit_io(struct vcpu *v)
+{
+	uint64_t q = vmread(VMCS_EXIT_QUAL);
+	unsigned int size = (q & 7) + 1;
+	bool in = q & BIT(3), string = q & BIT(4);
+	uint16_t port = (uint16_t)(q >> 16);
+
+	if (string) {
+		/* INS/OUTS need the guest's segments and paging: not yet. */
+		log_warn("guest \"%s\": string I/O on port 0x%x is not supported; #GP injected",
+			 v->vm->cfg->name, port);
+		return vcpu_inject_exception(v, EXC_GP, true, 0);
+	}
+	if (size != 1 && size != 2 && size != 4)
+		return exit_unexpected(v);
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+	uint64_t value = in ? 0 : v->regs.gpr[R_RAX] & mask;
+	enum vcpu_action a = vcpu_handle_io(v, port, size, in, &value);
+	if (in && a == VCPU_COMPLETE) {
+		/* IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
+		if (size == 4)
+			v->regs.gpr[R_RAX] = value & mask;
+		else
+			v->regs.gpr[R_RAX] = (v->regs.gpr[R_RAX] & ~mask) | (value & mask);
+	}
+	return a;
+}
+
+static enum vcpu_action exit_rdmsr(struct vcpu *v)
+{
+	uint64_t value = 0;
+	enum vcpu_action a = vcpu_handle_rdmsr(v, (uint32_t)v->regs.gpr[R_RCX], &value);
+	if (a == VCPU_COMPLETE) {
+		v->regs.gpr[R_RAX] = (uint32_t)value;
+		v->regs.gpr[R_RDX] = value >> 32;
+	}
+	return a;
+}
+
+static enum vcpu_action exit_wrmsr(struct vcpu *v)
+{
+	uint64_t value = (v->regs.gpr[R_RDX] << 32) | (uint32_t)v->regs.gpr[R_RAX];
+	return vcpu_handle_wrmsr(v, (uint32_t)v->regs.gpr[R_RCX], value);
+}
+
+static uint64_t *cr_gpr(struct vcpu *v, unsigned int reg, uint64_t *rsp)
+{
+	if (reg == R_RSP) {
+		*rsp = vmread(VMCS_GUEST_RSP);
+		return rsp;
+	}
+	return &v->regs.gpr[reg];
+}
+
+/* MOV to/from CR0 and CR4 when the guest touches a bit the hypervisor owns
+ * (SDM 27.1.3 qualification, Table 28-3). CLTS and LMSW are rare and come
+ * later; they stop nothing but get #UD-free emulation of their CR0 effect. */
+static enum vcpu_action exit_cr_access(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+	uint64_t q = vmread(VMCS_EXIT_QUAL), rsp;
+	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+
+	if (type == 0 && (cr == 0 || cr == 4)) {
+		uint64_t val = *cr_gpr(v, reg, &rsp);
+		if (cr == 0) {
+			/* PG without PE, or NW without CD, is #GP (SDM 2.5). */
+			if (((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)) ||
+			    (val >> 32))
+				return vcpu_inject_exception(v, EXC_GP, true, 0);
+			uint64_t efer = vmread(VMCS_GUEST_EFER);
+			bool was_pg = vmread(VMCS_GUEST_CR0) & CR0_PG;
+			/* Turning paging on with EFER.LME activates long mode (SDM 9.8.5). */
+			if ((val & CR0_PG) && !was_pg && (efer & EFER_LME)) {
+				efer |= EFER_LMA;
+				x->entry_ctls |= ENTRY_IA32E_GUEST;
+			} else if (!(val & CR0_PG) && was_pg) {
+				efer &= ~EFER_LMA;
+				x->entry_ctls &= ~ENTRY_IA32E_GUEST;
+			}
+			vmwrite(VMCS_GUEST_EFER, efer);
+			vmwrite(VMCS_ENTRY_CTLS, x->entry_ctls);
+			vmwrite(VMCS_CR0_SHADOW, val);
+			vmwrite(VMCS_GUEST_CR0, (val | x->cr0_shadow_mask) & vmx_caps.cr0_fixed1);
+		} else {
+			if (val & CR4_VMXE) /* VMX is hidden from guests */
+				return vcpu_inject_exception(v, EXC_GP, true, 0);
+			vmwrite(VMCS_CR4_SHADOW, val);
+			vmwrite(VMCS_GUEST_CR4, (val | x->cr4_shadow_mask) & vmx_caps.cr4_fixed1);
+		}
+		return VCPU_COMPLETE;
+	}
+	if (type == 2) { /* CLTS */
+		uint64_t shadow = vmread(VMCS_CR0_SHADOW) & ~8ull;
+		vmwrite(VMCS_CR0_SHADOW, shadow);
+		vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~8ull);
+		return VCPU_COMPLETE;
+	}
+	return exit_unexpected(v);
+}
+
+static enum vcpu_action exit_ept_violation(struct vcpu *v)
+{
+	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	uint64_t q = vmread(VMCS_EXIT_QUAL);
+	vm_stop(v->vm, true, "vCPU %u touched guest-physical 0x%lx outside its RAM (%s, EPT qualification 0x%lx) at RIP 0x%lx",
+		v->id, gpa, (q & 2) ? "write" : (q & 4) ? "fetch" : "read", q, v->rip);
+	return VCPU_STOP;
+}
+
+static enum vcpu_action exit_ud(struct vcpu *v)
+{
+	/* VMX, GETSEC, MONITOR/MWAIT are hidden from guests: #UD as on a CPU
+	 * without them. */
+	return vcpu_inject_exception(v, EXC_UD, false, 0);
+}
+
+static enum vcpu_action exit_xsetbv(struct vcpu *v)
+{
+	uint64_t cr4 = vmread(VMCS_CR4_SHADOW);
+	uint32_t idx = (uint32_t)v->regs.gpr[R_RCX];
+	uint64_t val = (v->regs.gpr[R_RDX] << 32) | (uint32_t)v->regs.gpr[R_RAX];
+
+	if (!(cr4 & CR4_OSXSAVE))
+		return vcpu_inject_exception(v, EXC_UD, false, 0);
+	/* SDM XSETBV: XCR0 only; x87 bit always set; AVX needs SSE; only
+	 * components the CPU supports (CPUID.(EAX=0DH,ECX=0)). */
+	struct cpuid_regs d = cpuid(0xd, 0);
+	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+	if (idx != 0 || !(val & 1) || (val & ~supported) || ((val & 4) && !(val & 2)) ||
+	    ((val & 0xe0) && (val & 0xe0) != 0xe0) || ((val & 0xe0) && !(val & 4)))
+		return vcpu_inject_exception(v, EXC_GP, true, 0);
+	/* The hypervisor never uses extended state, so the guest's XCR0 can
+	 * simply stay loaded on its dedicated CPU. */
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	return VCPU_COMPLETE;
+}
+
+static enum vcpu_action exit_invd(struct vcpu *v)
+{
+	(void)v;
+	/* INVD would discard other partitions' dirty lines: write back instead. */
+	__asm__ volatile("wbinvd" ::: "memory");
+	return VCPU_COMPLETE;
+}
+
+static enum vcpu_action exit_preempt_timer(struct vcpu *v)
+{
+	(void)v;
+	return VCPU_RESTART;
+}
+
+static enum vcpu_action exit_unexpected(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+	vmx_dump_state(v, "unexpected VM exit");
+	vm_stop(v->vm, true, "unexpected VM exit %u (%s) on vCPU %u", x->exit_reason,
+		vmx_exit_name(x->exit_reason), v->id);
+	return VCPU_STOP;
+}
+
+#define INSN true
+const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
+	[EXIT_EXCEPTION_NMI] = { exit_exception_nmi, "exception/NMI", false },
+	[EXIT_EXTERNAL_INTR] = { exit_external_intr, "external interrupt", false },
+	[EXIT_TRIPLE_FAULT] = { exit_triple_fault, "triple fault", false },
+	[EXIT_INIT] = { NULL, "INIT", false },
+	[EXIT_SIPI] = { NULL, "SIPI", false },
+	[EXIT_INTR_WINDOW] = { NULL, "interrupt window", false },
+	[EXIT_NMI_WINDOW] = { NULL, "NMI window", false },
+	[EXIT_TASK_SWITCH] = { NULL, "task switch", false },
+	[EXIT_CPUID] = { exit_cpuid, "CPUID", INSN },
+	[EXIT_GETSEC] = { exit_ud, "GETSEC", INSN },
+	[EXIT_HLT] = { exit_hlt, "HLT", INSN },
+	[EXIT_INVD] = { exit_invd, "INVD", INSN },
+	[EXIT_INVLPG] = { NULL, "INVLPG", INSN },
+	[EXIT_RDPMC] = { NULL, "RDPMC", INSN },
+	[EXIT_RDTSC] = { NULL, "RDTSC", INSN },
+	[EXIT_RSM] = { exit_ud, "RSM", INSN },
+	[EXIT_VMCALL] = { exit_vmcall, "VMCALL", INSN },
+	[EXIT_VMCLEAR] = { exit_ud, "VMCLEAR", INSN },
+	[EXIT_VMLAUNCH] = { exit_ud, "VMLAUNCH", INSN },
+	[EXIT_VMPTRLD] = { exit_ud, "VMPTRLD", INSN },
+	[EXIT_VMPTRST] = { exit_ud, "VMPTRST", INSN },
+	[EXIT_VMREAD] = { exit_ud, "VMREAD", INSN },
+	[EXIT_VMRESUME] = { exit_ud, "VMRESUME", INSN },
+	[EXIT_VMWRITE] = { exit_ud, "VMWRITE", INSN },
+	[EXIT_VMXOFF] = { exit_ud, "VMXOFF", INSN },
+	[EXIT_VMXON] = { exit_ud, "VMXON", INSN },
+	[EXIT_CR_ACCESS] = { exit_cr_access, "CR access", INSN },
+	[EXIT_DR_ACCESS] = { NULL, "DR access", INSN },
+	[EXIT_IO] = { exit_io, "I/O instruction", INSN },
+	[EXIT_RDMSR] = { exit_rdmsr, "RDMSR", INSN },
+	[EXIT_WRMSR] = { exit_wrmsr, "WRMSR", INSN },
+	[EXIT_ENTRY_FAIL_GUEST] = { NULL, "entry failure: invalid guest state", false },
+	[EXIT_ENTRY_FAIL_MSR] = { NULL, "entry failure: MSR loading", false },
+	[EXIT_MWAIT] = { exit_ud, "MWAIT", INSN },
+	[EXIT_MTF] = { NULL, "monitor trap flag", false },
+	[EXIT_MONITOR] = { exit_ud, "MONITOR", INSN },
+	[EXIT_PAUSE] = { NULL, "PAUSE", INSN },
+	[EXIT_ENTRY_FAIL_MCE] = { NULL, "entry failure: machine check", false },
+	[EXIT_TPR_BELOW] = { NULL, "TPR below threshold", false },
+	[EXIT_APIC_ACCESS] = { NULL, "APIC access", false },
+	[EXIT_VIRT_EOI] = { NULL, "virtualized EOI", false },
+	[EXIT_GDTR_IDTR] = { NULL, "GDTR/IDTR access", INSN },
+	[EXIT_LDTR_TR] = { NULL, "LDTR/TR access", INSN },
+	[EXIT_EPT_VIOLATION] = { exit_ept_violation, "EPT violation", false },
+	[EXIT_EPT_MISCONFIG] = { NULL, "EPT misconfiguration", false },
+	[EXIT_INVEPT] = { exit_ud, "INVEPT", INSN },
+	[EXIT_RDTSCP] = { NULL, "RDTSCP", INSN },
+	[EXIT_PREEMPT_TIMER] = { exit_preempt_timer, "preemption timer", false },
+	[EXIT_INVVPID] = { exit_ud, "INVVPID", INSN },
+	[EXIT_WBINVD] = { NULL, "WBINVD", INSN },
+	[EXIT_XSETBV] = { exit_xsetbv, "XSETBV", INSN },
+	[EXIT_APIC_WRITE] = { NULL, "APIC write", false },
+	[EXIT_RDRAND] = { NULL, "RDRAND", INSN },
+	[EXIT_INVPCID] = { NULL, "INVPCID", INSN },
+	[EXIT_VMFUNC] = { exit_ud, "VMFUNC", INSN },
+	[EXIT_ENCLS] = { exit_ud, "ENCLS", INSN },
+	[EXIT_RDSEED] = { NULL, "RDSEED", INSN },
+	[EXIT_PML_FULL] = { NULL, "PML full", false },
+	[EXIT_XSAVES] = { NULL, "XSAVES", INSN },
+	[EXIT_XRSTORS] = { NULL, "XRSTORS", INSN },
+};
+
+const char *vmx_exit_name(uint32_t reason)
+{
+	if (reason < EXIT_REASON_MAX && vmx_exit_table[reason].name)
+		return vmx_exit_table[reason].name;
+	return "unknown";
+}
+
+enum vcpu_action vmx_dispatch_exit(struct vcpu *v, uint32_t reason)
+{
+	if (reason >= EXIT_REASON_MAX || !vmx_exit_table[reason].handler)
+		return exit_unexpected(v);
+	return vmx_exit_table[reason].handler(v);
+}

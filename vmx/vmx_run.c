@@ -1,0 +1,188 @@
+/* The per-vCPU run loop: prepare the entry, enter, classify the exit,
+ * dispatch it, and apply the handler's verdict (complete / restart / stop). */
+#include <arch/x86_64/cpu.h>
+#include <core/vm.h>
+#include <lib/log.h>
+#include <vmx/vmcs.h>
+#include <vmx/vmx.h>
+#include <vmx/vmx_exit.h>
+#include <vmx/vmx_ops.h>
+#include <vmx/vmx_vcpu.h>
+
+enum vcpu_action vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_err, uint32_t err)
+{
+	v->exc_pending = true;
+	v->exc_vector = vector;
+	v->exc_has_err = has_err;
+	v->exc_err = err;
+	return VCPU_RESTART;
+}
+
+void vmx_dump_state(struct vcpu *v, const char *why)
+{
+	const char *name = v->vm->cfg->name;
+	struct guest_regs *r = &v->regs;
+	struct vmx_vcpu *x = v->arch;
+
+	log_err("guest \"%s\" vCPU %u: %s: exit reason %u (%s), qualification 0x%lx", name, v->id,
+		why, x->exit_reason, vmx_exit_name(x->exit_reason & 0xffff),
+		vmread(VMCS_EXIT_QUAL));
+	log_err("  exit intr info 0x%lx, IDT-vectoring info 0x%lx, insn len %lu, guest-phys 0x%lx",
+		vmread(VMCS_EXIT_INTR_INFO), vmread(VMCS_IDT_VECTORING_INFO),
+		vmread(VMCS_EXIT_INSN_LEN), vmread(VMCS_GUEST_PHYS_ADDR));
+	log_err("  rip %016lx rsp %016lx rflags %016lx", vmread(VMCS_GUEST_RIP),
+		vmread(VMCS_GUEST_RSP), vmread(VMCS_GUEST_RFLAGS));
+	log_err("  cr0 %016lx cr3 %016lx cr4 %016lx efer %lx", vmread(VMCS_GUEST_CR0),
+		vmread(VMCS_GUEST_CR3), vmread(VMCS_GUEST_CR4), vmread(VMCS_GUEST_EFER));
+	log_err("  cs %04lx/%lx base %lx  ss %04lx/%lx  interruptibility %lx activity %lx",
+		vmread(VMCS_GUEST_ES_SEL + 2 * SEG_CS), vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS),
+		vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS), vmread(VMCS_GUEST_ES_SEL + 2 * SEG_SS),
+		vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS), vmread(VMCS_GUEST_INTERRUPTIBILITY),
+		vmread(VMCS_GUEST_ACTIVITY));
+	log_err("  rax %016lx rbx %016lx rcx %016lx rdx %016lx", r->gpr[R_RAX], r->gpr[R_RBX],
+		r->gpr[R_RCX], r->gpr[R_RDX]);
+	log_err("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx", r->gpr[R_RSI], r->gpr[R_RDI],
+		r->gpr[R_RBP], r->gpr[R_R8]);
+	log_err("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx", r->gpr[R_R9], r->gpr[R_R10],
+		r->gpr[R_R11], r->gpr[R_R12]);
+	log_err("  r13 %016lx r14 %016lx r15 %016lx", r->gpr[R_R13], r->gpr[R_R14], r->gpr[R_R15]);
+}
+
+/* SDM 26.3.1: when VM entry fails on guest state the CPU does not say which
+ * check failed; re-check the common ones so the message names the culprit. */
+static const char *vmx_diagnose_guest_state(void)
+{
+	uint64_t cr0 = vmread(VMCS_GUEST_CR0), cr4 = vmread(VMCS_GUEST_CR4);
+	uint64_t efer = vmread(VMCS_GUEST_EFER), rflags = vmread(VMCS_GUEST_RFLAGS);
+	uint32_t entry = (uint32_t)vmread(VMCS_ENTRY_CTLS);
+	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+	uint32_t tr_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_TR);
+	bool ia32e = entry & ENTRY_IA32E_GUEST;
+
+	if ((cr0 & ~(CR0_PE | CR0_PG) & vmx_caps.cr0_fixed0) != (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) ||
+	    (cr0 & ~vmx_caps.cr0_fixed1))
+		return "guest CR0 violates IA32_VMX_CR0_FIXED0/1";
+	if ((cr4 & vmx_caps.cr4_fixed0) != vmx_caps.cr4_fixed0 || (cr4 & ~vmx_caps.cr4_fixed1))
+		return "guest CR4 violates IA32_VMX_CR4_FIXED0/1";
+	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+		return "guest CR0.PG set without CR0.PE";
+	if (ia32e && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
+		return "IA-32e mode guest needs CR0.PG and CR4.PAE";
+	if (!!(efer & EFER_LMA) != ia32e)
+		return "guest EFER.LMA differs from the IA-32e mode guest entry control";
+	if ((cr0 & CR0_PG) && !!(efer & EFER_LME) != !!(efer & EFER_LMA))
+		return "guest EFER.LME differs from EFER.LMA while paging is on";
+	if (!(rflags & 2) || (rflags & 0xffffffffffc08028ull))
+		return "guest RFLAGS reserved bits are wrong";
+	if (ia32e && (cs_ar & BIT(13)) && (cs_ar & BIT(14)))
+		return "guest CS has both L and D set";
+	if (!(cs_ar & BIT(7)))
+		return "guest CS is not present";
+	if ((tr_ar & BIT(16)) || ((tr_ar & 15) != 11 && (ia32e || (tr_ar & 15) != 3)))
+		return "guest TR is unusable or not a busy TSS";
+	if (vmread(VMCS_LINK_POINTER) != ~0ull)
+		return "VMCS link pointer is not all ones";
+	if (vmread(VMCS_GUEST_ACTIVITY) > 3)
+		return "guest activity state is invalid";
+	return "no common check failed (see SDM 26.3.1)";
+}
+
+static void vmx_inject_pending(struct vcpu *v)
+{
+	if (!v->exc_pending)
+		return;
+	uint32_t info = INTR_INFO_VALID | (INTR_TYPE_HW_EXC << 8) | v->exc_vector;
+	if (v->exc_has_err) {
+		info |= INTR_INFO_ERR_VALID;
+		vmwrite(VMCS_ENTRY_EXCEPTION_ERR, v->exc_err);
+	}
+	vmwrite(VMCS_ENTRY_INTR_INFO, info);
+	v->exc_pending = false;
+}
+
+/* An exit during event delivery (SDM 27.2.4): deliver that event again on
+ * the next entry unless the handler queued something of its own. */
+static void vmx_requeue_idt_vectoring(void)
+{
+	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));
+	if (idt & INTR_INFO_ERR_VALID)
+		vmwrite(VMCS_ENTRY_EXCEPTION_ERR, vmread(VMCS_IDT_VECTORING_ERR));
+	unsigned int type = (idt >> 8) & 7;
+	if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_SW_EXC || type == INTR_TYPE_PRIV_SW_EXC)
+		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+}
+
+static void vcpu_idle(struct vcpu *v)
+{
+	/* A stopped guest's CPU, or a halted vCPU waiting for an event:
+	 * sleep until an interrupt arrives. */
+	(void)v;
+	irq_enable();
+	cpu_halt();
+	irq_disable();
+}
+
+void vmx_vcpu_loop(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	for (;;) {
+		if (v->vm->state != VM_RUNNING || v->state != VCPU_RUNNING) {
+			vcpu_idle(v);
+			continue;
+		}
+		if (v->rip_dirty) {
+			vmwrite(VMCS_GUEST_RIP, v->rip);
+			v->rip_dirty = false;
+		}
+		vmx_inject_pending(v);
+
+		int r = vmx_enter(&v->regs, x->launched);
+		uint64_t t0 = rdtsc();
+		if (r) {
+			if (r == 2)
+				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction error %lu",
+					v->vm->cfg->name, v->id, vmread(VMCS_INSN_ERROR));
+			else
+				log_err("guest \"%s\" vCPU %u: VM entry failed: no current VMCS",
+					v->vm->cfg->name, v->id);
+			vm_stop(v->vm, true, "VM entry failed");
+			continue;
+		}
+		x->launched = true;
+		uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+		x->exit_reason = reason;
+		if (reason & BIT(31)) {
+			vmx_dump_state(v, "VM entry failed");
+			vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
+				vmx_exit_name(reason & 0xffff),
+				(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST ? vmx_diagnose_guest_state() :
+									     "see the SDM, 26.4");
+			continue;
+		}
+		reason &= 0xffff;
+		x->exit_reason = reason;
+		v->rip = vmread(VMCS_GUEST_RIP);
+		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+		vmx_requeue_idt_vectoring();
+
+		enum vcpu_action a = vmx_dispatch_exit(v, reason);
+		if (a == VCPU_COMPLETE) {
+			v->rip = v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
+			v->next_rip_set = false;
+			vmwrite(VMCS_GUEST_RIP, v->rip);
+			/* The instruction retired: an STI / MOV SS shadow ends. */
+			uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+			if (intr & 3)
+				vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+		}
+		if (reason < VCPU_EXIT_STATS) {
+			v->stats.exits[reason]++;
+			v->stats.ticks[reason] += rdtsc() - t0;
+		}
+		v->stats.total++;
+	}
+}
