@@ -41,6 +41,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/bh-emu.XXXXXX")
 EMU_PID=""
 cleanup() {
 	local rc=$?
+	# Finish even if more signals come (Ctrl-C, then the terminal closing).
+	trap '' INT TERM HUP
 	bh_kill_tree "$EMU_PID"
 	EMU_PID=""
 	if [ "$EMU" = bochs ] && [ -f "$OUT.emu" ]; then

@@ -61,7 +61,7 @@ if [ -t 0 ]; then STTY=$(stty -g 2>/dev/null || true); fi
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local rc=$?
-	trap - INT TERM HUP
+	trap '' INT TERM HUP # finish even if more signals come
 	bh_kill_tree "$BOCHS_PID"
 	BOCHS_PID=""
 	if [ -n "$STTY" ]; then stty "$STTY" 2>/dev/null || true; fi
