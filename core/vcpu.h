@@ -9,6 +9,7 @@
  */
 #ifndef CORE_VCPU_H
 #define CORE_VCPU_H
+#include <core/event.h>
 #include <lib/types.h>
 
 struct vm;
@@ -55,12 +56,9 @@ struct vcpu {
 	bool next_rip_set; /* else next RIP = RIP + the exit's instruction length */
 	bool rip_dirty;    /* RIP must be written back before entry */
 
-	/* One exception waiting for injection (the full event queue with the
-	 * SDM's double-fault rules lives in core/event.c). */
-	bool exc_pending;
-	uint8_t exc_vector;
-	bool exc_has_err;
-	uint32_t exc_err;
+	/* Exceptions, NMIs and acknowledged interrupts owed to the guest,
+	 * combined by the SDM's double-fault rules (core/event.c). */
+	struct event_queue events;
 
 	struct vcpu_stats stats;
 	void *arch; /* struct vmx_vcpu */
@@ -95,7 +93,8 @@ enum vcpu_action vcpu_handle_hypercall(struct vcpu *v);
 enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
 enum vcpu_action vcpu_handle_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
 
-/* Queues a hardware exception for the next entry; returns VCPU_RESTART. */
+/* Queues a hardware exception for the next entry and returns VCPU_RESTART;
+ * when it escalates to a triple fault the guest is stopped (VCPU_STOP). */
 enum vcpu_action vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_err, uint32_t err);
 
 #define EXC_DE 0

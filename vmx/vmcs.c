@@ -173,7 +173,7 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
 	v->regs.cr2 = 0;
 	v->rip = st->rip;
-	v->exc_pending = false;
+	event_queue_init(&v->events);
 	return true;
 }
 

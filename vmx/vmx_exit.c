@@ -53,7 +53,7 @@ static enum vcpu_action exit_cpuid(struct vcpu *v)
 static enum vcpu_action exit_hlt(struct vcpu *v)
 {
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
-	if (!(rflags & RFLAGS_IF) && !v->exc_pending) {
+	if (!(rflags & RFLAGS_IF) && !event_queue_pending(&v->events)) {
 		/* Nothing can ever wake it: no NMI source is modelled yet. */
 		vm_stop(v->vm, false, "vCPU %u halted with interrupts disabled at RIP 0x%lx", v->id, v->rip);
 		return VCPU_STOP;
@@ -219,6 +219,14 @@ static enum vcpu_action exit_preempt_timer(struct vcpu *v)
 	return VCPU_RESTART;
 }
 
+/* The guest can now take the event it was waiting for: the next entry's
+ * event selection delivers it. */
+static enum vcpu_action exit_window(struct vcpu *v)
+{
+	(void)v;
+	return VCPU_RESTART;
+}
+
 static enum vcpu_action exit_unexpected(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -235,8 +243,8 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_TRIPLE_FAULT] = { exit_triple_fault, "triple fault", false },
 	[EXIT_INIT] = { NULL, "INIT", false },
 	[EXIT_SIPI] = { NULL, "SIPI", false },
-	[EXIT_INTR_WINDOW] = { NULL, "interrupt window", false },
-	[EXIT_NMI_WINDOW] = { NULL, "NMI window", false },
+	[EXIT_INTR_WINDOW] = { exit_window, "interrupt window", false },
+	[EXIT_NMI_WINDOW] = { exit_window, "NMI window", false },
 	[EXIT_TASK_SWITCH] = { NULL, "task switch", false },
 	[EXIT_CPUID] = { exit_cpuid, "CPUID", INSN },
 	[EXIT_GETSEC] = { exit_ud, "GETSEC", INSN },

@@ -9,14 +9,6 @@
 #include <vmx/vmx_ops.h>
 #include <vmx/vmx_vcpu.h>
 
-enum vcpu_action vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_err, uint32_t err)
-{
-	v->exc_pending = true;
-	v->exc_vector = vector;
-	v->exc_has_err = has_err;
-	v->exc_err = err;
-	return VCPU_RESTART;
-}
 
 void vmx_dump_state(struct vcpu *v, const char *why)
 {
@@ -87,32 +79,80 @@ static const char *vmx_diagnose_guest_state(void)
 	return "no common check failed (see SDM 26.3.1)";
 }
 
-static void vmx_inject_pending(struct vcpu *v)
+enum vcpu_action vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_err, uint32_t err)
 {
-	if (!v->exc_pending)
-		return;
-	uint32_t info = INTR_INFO_VALID | (INTR_TYPE_HW_EXC << 8) | v->exc_vector;
-	if (v->exc_has_err) {
-		info |= INTR_INFO_ERR_VALID;
-		vmwrite(VMCS_ENTRY_EXCEPTION_ERR, v->exc_err);
+	if (event_queue_exception(&v->events, vector, has_err, err) == EVENT_TRIPLE_FAULT) {
+		vm_stop(v->vm, true, "triple fault on vCPU %u: exception %u while delivering #DF",
+			v->id, vector);
+		return VCPU_STOP;
 	}
-	vmwrite(VMCS_ENTRY_INTR_INFO, info);
-	v->exc_pending = false;
+	return VCPU_RESTART;
 }
 
-/* An exit during event delivery (SDM 27.2.4): deliver that event again on
- * the next entry unless the handler queued something of its own. */
-static void vmx_requeue_idt_vectoring(void)
+static void vmx_set_proc_ctl(struct vmx_vcpu *x, uint32_t bit, bool on)
+{
+	uint32_t ctl = on ? (x->proc_ctls | bit) : (x->proc_ctls & ~bit);
+	if (ctl != x->proc_ctls) {
+		x->proc_ctls = ctl;
+		vmwrite(VMCS_PROC_CTLS, ctl);
+	}
+}
+
+/* Picks the event for this entry (core/event.c, SDM 6.9 priorities) and
+ * programs the VM-entry interruption fields and the window exits. Returns
+ * false when the guest triple-faulted and must not be entered. */
+static bool vmx_inject_events(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+	int irq = -1; /* no interrupt controller model is wired yet */
+
+	if (!event_queue_pending(&v->events) && irq < 0 &&
+	    !(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)))
+		return true;
+
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+	struct event_window_state st = {
+		.rflags_if = rflags & RFLAGS_IF,
+		.interruptibility = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY),
+		.activity = (enum event_activity)vmread(VMCS_GUEST_ACTIVITY),
+		.real_mode = !(vmread(VMCS_GUEST_CR0) & CR0_PE),
+	};
+	struct event_injection out;
+	event_select(&v->events, &st, irq, &out);
+	if (out.shutdown)
+		return false;
+	if (out.intr_info) {
+		vmwrite(VMCS_ENTRY_INTR_INFO, out.intr_info);
+		if (out.intr_info & INTR_INFO_ERR_VALID)
+			vmwrite(VMCS_ENTRY_EXCEPTION_ERR, out.error_code);
+		if (out.insn_len)
+			vmwrite(VMCS_ENTRY_INSN_LEN, out.insn_len);
+		if (out.has_cr2)
+			v->regs.cr2 = out.cr2;
+	}
+	if (out.clear_nmi_blocking)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, st.interruptibility & ~EVENT_BLOCK_NMI);
+	if (out.leave_hlt) {
+		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
+		v->state = VCPU_RUNNING;
+	}
+	vmx_set_proc_ctl(x, PROC_INTR_WINDOW, out.need_irq_window);
+	vmx_set_proc_ctl(x, PROC_NMI_WINDOW, out.need_nmi_window);
+	return true;
+}
+
+/* After an exit: the injected event reached the CPU; if the exit cut its
+ * delivery short (SDM 27.2.4), it goes back into the queue. */
+static void vmx_requeue_events(struct vcpu *v)
 {
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+
+	event_injected(&v->events);
 	if (!(idt & INTR_INFO_VALID))
 		return;
-	vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));
-	if (idt & INTR_INFO_ERR_VALID)
-		vmwrite(VMCS_ENTRY_EXCEPTION_ERR, vmread(VMCS_IDT_VECTORING_ERR));
-	unsigned int type = (idt >> 8) & 7;
-	if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_SW_EXC || type == INTR_TYPE_PRIV_SW_EXC)
-		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+	uint32_t err = (idt & INTR_INFO_ERR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERR) : 0;
+	uint32_t len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+	event_requeue_idt_vectoring(&v->events, idt, err, len);
 }
 
 static void vcpu_idle(struct vcpu *v)
@@ -138,7 +178,10 @@ void vmx_vcpu_loop(struct vcpu *v)
 			vmwrite(VMCS_GUEST_RIP, v->rip);
 			v->rip_dirty = false;
 		}
-		vmx_inject_pending(v);
+		if (!vmx_inject_events(v)) {
+			vm_stop(v->vm, true, "triple fault on vCPU %u at RIP 0x%lx", v->id, v->rip);
+			continue;
+		}
 
 		int r = vmx_enter(&v->regs, x->launched);
 		uint64_t t0 = rdtsc();
@@ -149,6 +192,7 @@ void vmx_vcpu_loop(struct vcpu *v)
 			else
 				log_err("guest \"%s\" vCPU %u: VM entry failed: no current VMCS",
 					v->vm->cfg->name, v->id);
+			event_entry_failed(&v->events);
 			vm_stop(v->vm, true, "VM entry failed");
 			continue;
 		}
@@ -156,6 +200,7 @@ void vmx_vcpu_loop(struct vcpu *v)
 		uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 		x->exit_reason = reason;
 		if (reason & BIT(31)) {
+			event_entry_failed(&v->events);
 			vmx_dump_state(v, "VM entry failed");
 			vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
 				vmx_exit_name(reason & 0xffff),
@@ -167,7 +212,7 @@ void vmx_vcpu_loop(struct vcpu *v)
 		x->exit_reason = reason;
 		v->rip = vmread(VMCS_GUEST_RIP);
 		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-		vmx_requeue_idt_vectoring();
+		vmx_requeue_events(v);
 
 		enum vcpu_action a = vmx_dispatch_exit(v, reason);
 		if (a == VCPU_COMPLETE) {
@@ -175,9 +220,11 @@ void vmx_vcpu_loop(struct vcpu *v)
 			v->next_rip_set = false;
 			vmwrite(VMCS_GUEST_RIP, v->rip);
 			/* The instruction retired: an STI / MOV SS shadow ends. */
-			uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-			if (intr & 3)
-				vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
+			uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+			uint32_t after = intr;
+			event_after_emulation(&after);
+			if (after != intr)
+				vmwrite(VMCS_GUEST_INTERRUPTIBILITY, after);
 		}
 		if (reason < VCPU_EXIT_STATS) {
 			v->stats.exits[reason]++;

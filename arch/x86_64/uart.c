@@ -55,3 +55,10 @@ int uart_poll_rx(void)
 		return -1;
 	return inb(uart_base + UART_RBR);
 }
+
+void uart_drain(void)
+{
+	for (unsigned int spins = 0; uart_base && !(inb(uart_base + UART_LSR) & 0x40); spins++)
+		if (spins > 10000000)
+			return;
+}

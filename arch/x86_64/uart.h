@@ -7,5 +7,7 @@ void uart_init(uint16_t base);
 void uart_write(const char *s, size_t n);
 /* Returns a received byte, or -1 when none is waiting. */
 int uart_poll_rx(void);
+/* Waits until every byte has left the transmitter (LSR.TEMT). */
+void uart_drain(void);
 
 #endif
