@@ -14,6 +14,19 @@
 #define NS_PER_SEC 1000000000ull
 #define NEVER INT64_MAX
 
+/* floor(a * b / c), or its ceiling, saturating at UINT64_MAX. Only 64-bit
+ * division: the hypervisor links without libgcc's 128-bit __udivti3. */
+static uint64_t muldiv(uint64_t a, uint32_t b, uint32_t c, bool round_up)
+{
+	uint64_t q = a / c, r = a % c, hi, lo;
+
+	if (q && b > UINT64_MAX / q)
+		return UINT64_MAX;
+	hi = q * b;
+	lo = (r * b + (round_up ? c - 1 : 0)) / c;
+	return lo > UINT64_MAX - hi ? UINT64_MAX : hi + lo;
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -135,9 +148,9 @@ static uint64_t upd_count(const struct vrtc *rtc, uint64_t now)
 /* ns of update number `n` (1-based) after base, saturated. */
 static uint64_t upd_time(const struct vrtc *rtc, uint64_t n)
 {
-	unsigned __int128 t = rtc->first_upd + (unsigned __int128)(n - 1) * NS_PER_SEC;
-
-	return t >= DEV_NO_DEADLINE ? DEV_NO_DEADLINE : (uint64_t)t;
+	if (n == 0 || n - 1 >= (DEV_NO_DEADLINE - rtc->first_upd) / NS_PER_SEC)
+		return DEV_NO_DEADLINE;
+	return rtc->first_upd + (n - 1) * NS_PER_SEC;
 }
 
 static void rtc_current(const struct vrtc *rtc, uint64_t now, struct vrtc_tm *tm)
@@ -172,7 +185,7 @@ static uint64_t rtc_period32(const struct vrtc *rtc)
 
 static uint64_t periodic_index(const struct vrtc *rtc, uint64_t now)
 {
-	return (uint64_t)((unsigned __int128)now * 32768 / NS_PER_SEC) / rtc_period32(rtc);
+	return muldiv(now, 32768, NS_PER_SEC, false) / rtc_period32(rtc);
 }
 
 /* -1: don't care, -2: can never match, else the binary value. */
@@ -473,8 +486,7 @@ bool vrtc_pio(struct vrtc *rtc, struct dev_access *acc, uint64_t now)
 uint64_t vrtc_next_deadline(const struct vrtc *rtc)
 {
 	uint8_t b = rtc->cmos[VRTC_REG_B], c = rtc->cmos[VRTC_REG_C];
-	uint64_t best = DEV_NO_DEADLINE, p, k;
-	unsigned __int128 t;
+	uint64_t best = DEV_NO_DEADLINE, p;
 	int64_t s;
 
 	/* A source whose flag is still set cannot raise IRQF again until the
@@ -490,10 +502,7 @@ uint64_t vrtc_next_deadline(const struct vrtc *rtc)
 	}
 	p = rtc_period32(rtc);
 	if ((b & VRTC_B_PIE) && !(c & VRTC_C_PF) && p && !rtc_div_reset(rtc)) {
-		k = rtc->pf_seen + 1;
-		t = ((unsigned __int128)k * p * NS_PER_SEC + 32767) / 32768;
-		if (t < best)
-			best = (uint64_t)t;
+		best = MIN(best, muldiv((rtc->pf_seen + 1) * p, NS_PER_SEC, 32768, true));
 	}
 	return best;
 }
