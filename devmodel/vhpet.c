@@ -62,7 +62,8 @@ static void tn_sync_line(struct vhpet *h, unsigned int n)
 }
 
 /* Schedule the next time the counter equals the comparator. `now_counts`
- * says whether a match at this very tick counts (not right after firing). */
+ * says whether a match at this very tick counts: not right after firing,
+ * nor when this tick's match was already delivered. */
 static void tn_arm(struct vhpet *h, unsigned int n, uint64_t tick, bool now_counts)
 {
 	struct vhpet_timer *t = &h->t[n];
@@ -72,7 +73,7 @@ static void tn_arm(struct vhpet *h, unsigned int n, uint64_t tick, bool now_coun
 	if (!hpet_enabled(h))
 		return;
 	diff = (t->cmp - counter_at(h, tick)) & mask;
-	if (diff == 0 && !now_counts) {
+	if (diff == 0 && (!now_counts || t->last_fire == tick)) {
 		if (mask == ~0ull)
 			return; /* next 64-bit wrap: never, for our purposes */
 		diff = mask + 1;
@@ -104,6 +105,7 @@ static void tn_process(struct vhpet *h, unsigned int n, uint64_t tick)
 
 	if (t->fire_tick == NO_FIRE || t->fire_tick > tick)
 		return;
+	t->last_fire = tick;
 	tn_fire(h, n);
 	if ((t->config & VHPET_TN_TYPE_PERIODIC) && period) {
 		/* Step the comparator past `now`; missed periods coalesce. */
@@ -134,6 +136,7 @@ void vhpet_init(struct vhpet *h, const struct irq_sink *sink)
 	for (unsigned int n = 0; n < VHPET_TIMERS; n++) {
 		h->t[n].cmp = ~0ull;
 		h->t[n].fire_tick = NO_FIRE;
+		h->t[n].last_fire = NO_FIRE;
 		h->t[n].line = -1;
 	}
 	if (sink)

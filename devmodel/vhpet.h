@@ -50,6 +50,7 @@ struct vhpet_timer {
 	uint64_t cmp;       /* next match value */
 	uint64_t period;    /* periodic increment */
 	uint64_t fire_tick; /* 100 ns tick (now / 100) of the next match, or ~0 */
+	uint64_t last_fire; /* tick of the last match, so it is not seen twice */
 	int line;           /* line held asserted (level mode), or -1 */
 };
 

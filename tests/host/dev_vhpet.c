@@ -257,6 +257,35 @@ static void test_bad_access(void **state)
 	assert_int_equal(rd(&h, VHPET_GEN_CONF, 8, 0), 3);
 }
 
+static void test_64bit_halves(void **state)
+{
+	struct vhpet h;
+	(void)state;
+	setup(&h);
+	/* A 32-bit OS programs a 64-bit comparator in two halves. */
+	wr(&h, VHPET_TN_CONF(2), 4, VHPET_TN_INT_ENB | 22 << 9, 0);
+	wr(&h, VHPET_TN_CMP(2), 4, 0x00000010, 0);
+	wr(&h, VHPET_TN_CMP(2) + 4, 4, 0x00000001, 0);
+	assert_int_equal(rd(&h, VHPET_TN_CMP(2), 4, 0), 0x10);
+	assert_int_equal(rd(&h, VHPET_TN_CMP(2) + 4, 4, 0), 1);
+	assert_int_equal(rd(&h, VHPET_TN_CONF(2) + 4, 4, 0), VHPET_ROUTE_CAP);
+	wr(&h, VHPET_MAIN_COUNTER + 4, 4, 1, 0);
+	wr(&h, VHPET_GEN_CONF, 4, VHPET_ENABLE_CNF, 0);
+	assert_int_equal(vhpet_next_deadline(&h), 0x10 * 100);
+	vhpet_advance(&h, 0x10 * 100);
+	assert_int_equal(pulses[22], 1);
+	/* 64-bit periodic: the accumulator steps by the period. */
+	wr(&h, VHPET_TN_CONF(2), 8, VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | VHPET_TN_VAL_SET |
+					     22 << 9, 0x10 * 100);
+	wr(&h, VHPET_TN_CMP(2), 8, 0x100000020ull, 0x10 * 100);
+	wr(&h, VHPET_TN_CMP(2), 8, 0x30, 0x10 * 100);
+	assert_int_equal(vhpet_next_deadline(&h), 0x20 * 100);
+	vhpet_advance(&h, 0x20 * 100);
+	assert_int_equal(rd(&h, VHPET_TN_CMP(2), 8, 0x20 * 100), 0x100000050ull);
+	assert_int_equal(vhpet_next_deadline(&h), 0x50 * 100);
+	assert_int_equal(pulses[22], 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_32bit_mode),
 		cmocka_unit_test(test_lazy_periodic_no_int),
 		cmocka_unit_test(test_bad_access),
+		cmocka_unit_test(test_64bit_halves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -286,6 +286,34 @@ static void test_bad_access(void **state)
 	assert_false(vpic_has_intr(&pic));
 }
 
+static void test_single_mode_and_ltim(void **state)
+{
+	struct vpic pic;
+	(void)state;
+	vpic_init(&pic, NULL, NULL);
+	/* ICW1: single, LTIM, IC4: no ICW3, straight to ICW4. */
+	outb(&pic, 0x20, 0x1b);
+	outb(&pic, 0x21, 0x40);
+	outb(&pic, 0x21, 0x01);
+	outb(&pic, 0x21, 0x00); /* now OCW1 */
+	assert_int_equal(inb(&pic, 0x21), 0x00);
+	/* Single mode: IR2 is an ordinary input, level triggered by LTIM. */
+	vpic_set_irq(&pic, 3, true);
+	assert_int_equal(vpic_ack(&pic), 0x43);
+	outb(&pic, 0x20, 0x20);
+	assert_true(vpic_has_intr(&pic)); /* still asserted */
+	vpic_set_irq(&pic, 3, false);
+	assert_false(vpic_has_intr(&pic));
+	/* ICW1 without IC4 clears AEOI. */
+	outb(&pic, 0x20, 0x12);
+	outb(&pic, 0x21, 0x48);
+	outb(&pic, 0x21, 0x00);
+	vpic_set_irq(&pic, 4, true);
+	assert_int_equal(vpic_ack(&pic), 0x4c);
+	outb(&pic, 0x20, 0x0b);
+	assert_int_equal(inb(&pic, 0x20), 0x10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_and_poll),
 		cmocka_unit_test(test_special_mask),
 		cmocka_unit_test(test_bad_access),
+		cmocka_unit_test(test_single_mode_and_ltim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

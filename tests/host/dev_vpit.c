@@ -302,6 +302,25 @@ static void test_odd_modes_and_bad_access(void **state)
 	assert_int_equal(vpit_next_deadline(&pit), DEV_NO_DEADLINE);
 }
 
+static void test_null_count_and_partial_write(void **state)
+{
+	struct vpit pit;
+	(void)state;
+	setup(&pit);
+	outb(&pit, 0x43, 0x30, 0);
+	outb(&pit, 0x40, 0x00, 0);
+	outb(&pit, 0x40, 0x10, 0); /* 0x1000 */
+	outb(&pit, 0x43, 0xe2, ns_of(5)); /* status only */
+	assert_int_equal(inb(&pit, 0x40, ns_of(5)), 0x30); /* OUT low, count loaded */
+	/* Mode 0: the first byte of a new count stops counting. */
+	outb(&pit, 0x40, 0x00, ns_of(0x100));
+	assert_int_equal(vpit_read_count(&pit, 0, ns_of(0x800)), 0x0f00);
+	assert_int_equal(vpit_next_deadline(&pit), DEV_NO_DEADLINE);
+	outb(&pit, 0x40, 0x02, ns_of(0x900));
+	assert_int_equal(vpit_read_count(&pit, 0, ns_of(0x910)), 0x01f0);
+	assert_int_equal(vpit_next_deadline(&pit), ns_of(0x900 + 0x200));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_bcd),
 		cmocka_unit_test(test_square_wave_and_gate),
 		cmocka_unit_test(test_odd_modes_and_bad_access),
+		cmocka_unit_test(test_null_count_and_partial_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -336,6 +336,28 @@ static void test_nvram_index_bad(void **state)
 	(void)cmos_read(&rtc, 0x00, SEC);
 }
 
+static void test_12h_alarm_and_divider_reset(void **state)
+{
+	struct vrtc rtc;
+	(void)state;
+	setup(&rtc, 1700000000); /* 22:13:20 */
+	cmos_write(&rtc, 0x0b, 0x20, 0); /* AIE, 12 h, BCD */
+	cmos_write(&rtc, 0x05, 0x90, 0); /* 10 PM */
+	cmos_write(&rtc, 0x03, 0x14, 0);
+	cmos_write(&rtc, 0x01, 0x00, 0);
+	assert_int_equal(vrtc_next_deadline(&rtc), 40 * SEC);
+	cmos_write(&rtc, 0x05, 0x10, 0); /* 10 AM: tomorrow */
+	assert_int_equal(vrtc_next_deadline(&rtc), (40 + 12 * 3600) * SEC);
+	/* Divider held in reset: the clock stops and nothing is due. */
+	cmos_write(&rtc, 0x0a, 0x66, 5 * SEC + 7);
+	assert_int_equal(vrtc_next_deadline(&rtc), DEV_NO_DEADLINE);
+	assert_int_equal(vrtc_time(&rtc, 500 * SEC), 1700000005);
+	assert_int_equal(cmos_read(&rtc, 0x0a, 500 * SEC), 0x66);
+	cmos_write(&rtc, 0x0a, 0x26, 500 * SEC);
+	assert_int_equal(vrtc_time(&rtc, 500 * SEC + SEC / 2 - 1), 1700000005);
+	assert_int_equal(vrtc_time(&rtc, 500 * SEC + SEC / 2), 1700000006);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_periodic_interrupt),
 		cmocka_unit_test(test_alarm),
 		cmocka_unit_test(test_nvram_index_bad),
+		cmocka_unit_test(test_12h_alarm_and_divider_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
