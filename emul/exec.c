@@ -7,6 +7,14 @@
 #include <emul/emul.h>
 #include <lib/string.h>
 
+/* The last translation of one string operand: consecutive iterations of a
+ * REP instruction stay in the same page, so they skip the walk, as the
+ * CPU's TLB would let them. */
+struct xlat {
+	uint64_t la_page, gpa_page;
+	bool valid, write;
+};
+
 /* A memory operand after translation: one or two physical pieces. */
 struct loc {
 	uint64_t gpa[2];
@@ -74,6 +82,21 @@ static uint64_t mem_ea(const struct emul_ctx *c, const struct emul_insn *in, int
 	return ea & emul_mask(in->addrsize);
 }
 
+static enum emul_status translate(struct emul_ctx *c, uint64_t la, bool write, struct xlat *x,
+				  uint64_t *gpa)
+{
+	enum emul_status st;
+
+	if (x && x->valid && x->la_page == (la & ~0xfffull) && (x->write || !write)) {
+		*gpa = x->gpa_page | (la & 0xfff);
+		return EMUL_OK;
+	}
+	st = emul_translate(c, la, write, false, gpa);
+	if (st == EMUL_OK && x)
+		*x = (struct xlat){ la & ~0xfffull, *gpa & ~0xfffull, true, write };
+	return st;
+}
+
 /*
  * Segment base + effective address -> linear address, then translation of
  * every page the access touches, so nothing is accessed if any page faults.
@@ -82,7 +105,7 @@ static uint64_t mem_ea(const struct emul_ctx *c, const struct emul_insn *in, int
  */
 static enum emul_status mem_resolve(struct emul_ctx *c, const struct emul_insn *in,
 				    unsigned int seg, uint64_t ea, unsigned int size, bool write,
-				    bool use_exit_gpa, struct loc *l)
+				    bool use_exit_gpa, struct xlat *x, struct loc *l)
 {
 	const struct emul_vcpu *v = c->vcpu;
 	uint64_t la, la2;
@@ -103,13 +126,13 @@ static enum emul_status mem_resolve(struct emul_ctx *c, const struct emul_insn *
 		l->gpa[0] = c->exit_gpa;
 		return EMUL_OK;
 	}
-	st = emul_translate(c, la, write, false, &l->gpa[0]);
+	st = translate(c, la, write, x, &l->gpa[0]);
 	if (st != EMUL_OK || l->n1 == size)
 		return st;
 	la2 = la + l->n1;
 	if (in->codesize != 8)
 		la2 = (uint32_t)la2;
-	return emul_translate(c, la2, write, false, &l->gpa[1]);
+	return translate(c, la2, write, x, &l->gpa[1]);
 }
 
 /* One physical piece: RAM if read/write_phys accept it, else the device. A
@@ -196,7 +219,8 @@ static enum emul_status exec_binary(struct emul_ctx *c, const struct emul_insn *
 
 	/* The source. */
 	if (src->type == EMUL_OPND_MEM) {
-		st = mem_resolve(c, in, in->mem.seg, mem_ea(c, in, 0), src->size, false, true, &l);
+		st = mem_resolve(c, in, in->mem.seg, mem_ea(c, in, 0), src->size, false, true,
+				 NULL, &l);
 		if (st == EMUL_OK)
 			st = loc_rw(c, &l, &b, false);
 		if (st != EMUL_OK)
@@ -219,7 +243,8 @@ static enum emul_status exec_binary(struct emul_ctx *c, const struct emul_insn *
 
 	/* The destination's current value. */
 	if (dst_mem) {
-		st = mem_resolve(c, in, in->mem.seg, mem_ea(c, in, extra), sz, dst_write, true, &l);
+		st = mem_resolve(c, in, in->mem.seg, mem_ea(c, in, extra), sz, dst_write, true,
+				 NULL, &l);
 		if (st == EMUL_OK && dst_read)
 			st = loc_rw(c, &l, &a, false);
 		if (st != EMUL_OK)
@@ -284,6 +309,7 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 	uint64_t delta = (v->rflags & EMUL_FL_DF) ? (uint64_t)-(int64_t)sz : sz;
 	uint64_t count = v->gpr[EMUL_RCX] & am;
 	unsigned int n = 1;
+	struct xlat xs = { 0 }, xd = { 0 };
 	struct loc l;
 	enum emul_status st;
 
@@ -296,7 +322,8 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 		uint64_t val;
 
 		if (in->op == EMUL_OP_MOVS) {
-			st = mem_resolve(c, in, in->mem.seg, v->gpr[EMUL_RSI] & am, sz, false, false, &l);
+			st = mem_resolve(c, in, in->mem.seg, v->gpr[EMUL_RSI] & am, sz, false, false,
+					 &xs, &l);
 			if (st == EMUL_OK)
 				st = loc_rw(c, &l, &val, false);
 			if (st != EMUL_OK)
@@ -304,7 +331,8 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 		} else {
 			val = v->gpr[EMUL_RAX] & emul_mask(sz);
 		}
-		st = mem_resolve(c, in, EMUL_ES, v->gpr[EMUL_RDI] & am, sz, true, false, &l);
+		st = mem_resolve(c, in, EMUL_ES, v->gpr[EMUL_RDI] & am, sz, true, false, &xd,
+				 &l);
 		if (st == EMUL_OK)
 			st = loc_rw(c, &l, &val, true);
 		if (st != EMUL_OK)
