@@ -63,7 +63,7 @@ static int parse_mmap(const uint8_t *p, uint32_t size, struct mb2_info *out, mb2
 		report(err, ctx, "multiboot2: memory map entry size %u is invalid", esz);
 		return 1;
 	}
-	for (uint32_t off = 16; off + esz <= size; off += esz) {
+	for (uint32_t off = 16; esz <= size - off; off += esz) { /* off + esz may wrap */
 		if (out->nmmap == MB2_MAX_MMAP) {
 			report(err, ctx, "multiboot2: more than %u memory map entries; rest ignored",
 			       MB2_MAX_MMAP);
