@@ -64,7 +64,8 @@ static int ept_set(struct ept *ept, uint64_t gpa, uint64_t leaf, int leaf_level)
 int ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t flags)
 {
 	if (!IS_ALIGNED(gpa | hpa | size, 4096) || gpa + size < gpa || gpa + size > EPT_MAX_GPA ||
-	    hpa + size < hpa || (flags & ~(EPT_RWX | (7ull << 3) | EPT_IGNORE_PAT)))
+	    hpa + size < hpa || hpa + size > EPT_ADDR_MASK + 4096 ||
+	    (flags & ~(EPT_RWX | (7ull << 3) | EPT_IGNORE_PAT)))
 		return -1;
 	while (size) {
 		int level = 1;
