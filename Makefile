@@ -32,7 +32,7 @@ FUZZ_SECONDS ?= 20
 
 # --- the hypervisor image -------------------------------------------------
 KDIRS := boot arch/x86_64 core lib vmx ept vtd devmodel emul
-KSRCS_C := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))
+KSRCS_C := $(filter-out $(KEXCLUDE),$(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
 KSRCS_ASM := $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm))
 KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
 	$(patsubst %.asm,$(BUILD)/k/%.o,$(KSRCS_ASM))

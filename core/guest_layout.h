@@ -30,6 +30,8 @@ struct bulkhead_boot_info {
 	uint32_t vcpu_id, nvcpus;
 	uint64_t tsc_khz;
 	char name[16];
+	uint32_t boot_count; /* 0 on the first start, +1 on each restart */
+	uint32_t reserved;
 };
 
 #endif

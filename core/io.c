@@ -5,6 +5,7 @@
 #include <lib/log.h>
 
 #define DEBUG_EXIT_PORT 0xf4
+#define IO_REPORT_MAX 16
 
 enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 				uint64_t *value)
@@ -24,10 +25,17 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size
 	}
 	if (in)
 		*value = ~0ull;
+	/* Each port is reported once, and a port scan at most IO_REPORT_MAX
+	 * times, so a guest cannot flood the shared console. */
 	if (!(vm->io_logged[port / 8] & (1u << (port % 8)))) {
 		vm->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		log_info("guest \"%s\": unclaimed I/O port 0x%x %s (reads all-ones, writes dropped; reported once)",
-			 vm->cfg->name, port, in ? "read" : "written");
+		if (vm->io_reports < IO_REPORT_MAX)
+			log_info("guest \"%s\": unclaimed I/O port 0x%x %s (reads all-ones, writes dropped; reported once)",
+				 vm->cfg->name, port, in ? "read" : "written");
+		else if (vm->io_reports == IO_REPORT_MAX)
+			log_info("guest \"%s\": more unclaimed I/O ports; no longer reported",
+				 vm->cfg->name);
+		vm->io_reports++;
 	}
 	return VCPU_COMPLETE;
 }

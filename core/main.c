@@ -3,7 +3,10 @@
  * tables, traps, per-CPU state, TSC, VMX, guests; then this CPU runs the
  * vCPU the configuration gave it.
  */
+#include <arch/x86_64/acpi.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/lapic.h>
+#include <arch/x86_64/smp.h>
 #include <arch/x86_64/paging.h>
 #include <arch/x86_64/platform.h>
 #include <arch/x86_64/trap.h>
@@ -14,6 +17,7 @@
 #include <core/percpu.h>
 #include <core/pmm_global.h>
 #include <core/vm.h>
+#include <lib/fmt.h>
 #include <lib/log.h>
 #include <lib/string.h>
 #include <vmx/vmx.h>
@@ -75,6 +79,119 @@ static uint64_t phys_top(void)
 	return top;
 }
 
+static struct acpi_platform platform;
+static uint64_t mapped_top;
+static volatile bool smp_go;
+
+static const void *acpi_map(void *ctx, uint64_t phys, size_t len)
+{
+	(void)ctx;
+	return (phys && phys + len > phys && phys + len <= mapped_top) ? (const void *)phys : NULL;
+}
+
+static void acpi_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_warn("ACPI: %s", msg);
+}
+
+static void irq_kick(uint8_t vector)
+{
+	(void)vector;
+	lapic_eoi(); /* the interrupt itself was the message */
+}
+
+static void irq_spurious(uint8_t vector)
+{
+	(void)vector; /* no EOI for spurious interrupts (SDM 11.9) */
+}
+
+static __attribute__((noreturn)) void cpu_run(void)
+{
+	struct vcpu *v = this_cpu()->vcpu;
+
+	if (!v)
+		cpu_park(); /* not part of any partition */
+	if (!vmx_cpu_enable() || !vmx_vcpu_init(v)) {
+		vm_stop(v->vm, true, "CPU %u could not enter VMX operation", this_cpu()->index);
+		cpu_park();
+	}
+	if (v->id == 0) {
+		if (v == percpus[0]->vcpu)
+			bench_boot_done();
+		if (vm_start(v->vm))
+			vm_fail_start(v->vm);
+	}
+	vmx_vcpu_loop(v);
+}
+
+static void ap_main(void *arg)
+{
+	struct percpu *p = arg;
+
+	percpu_init_cpu(p); /* sets p->online: the BSP moves on */
+	lapic_init(platform.lapic_address);
+	while (!smp_go)
+		cpu_relax();
+	cpu_run();
+}
+
+/* Starts every enabled CPU of the MADT. CPU index 0 is the boot CPU; the
+ * others are numbered in MADT order. */
+static void smp_boot(void)
+{
+	uint32_t bsp = lapic_id();
+	unsigned int failed = 0;
+
+	smp_prepare();
+	for (unsigned int i = 0; i < platform.ncpus && ncpus_online < MAX_CPUS; i++) {
+		const struct acpi_cpu *c = &platform.cpus[i];
+		if (c->apic_id == bsp || !(c->flags & ACPI_CPU_ENABLED))
+			continue;
+		struct percpu *p = (struct percpu *)phys_alloc(sizeof(*p), PAGE_SIZE);
+		uint64_t stack = phys_alloc(KiB(16), PAGE_SIZE);
+		uint64_t ist = phys_alloc(PAGE_SIZE, PAGE_SIZE);
+		if (!p || !stack || !ist) {
+			log_err("SMP: out of memory for CPU APIC id %u", c->apic_id);
+			break;
+		}
+		memset(p, 0, sizeof(*p));
+		p->index = ncpus_online;
+		p->apic_id = c->apic_id;
+		p->stack_top = stack + KiB(16);
+		p->ist_top = ist + PAGE_SIZE;
+		if (!smp_start_ap(c->apic_id, p->stack_top, ap_main, p, &p->online)) {
+			log_err("SMP: CPU with APIC id %u did not start; it is left out", c->apic_id);
+			failed++;
+			continue;
+		}
+		percpus[ncpus_online++] = p;
+	}
+	smp_finish();
+	log_info("SMP: %u CPU(s) online (%s)%s", ncpus_online, lapic_x2apic() ? "x2APIC" : "xAPIC",
+		 failed ? ", some failed to start" : "");
+}
+
+/* One line per partition, plus the idle CPUs. */
+static void print_partition_plan(void)
+{
+	unsigned int idle = 0;
+	for (unsigned int i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		char cpus[128];
+		size_t n = 0;
+		for (unsigned int c = 0; c < vm->nvcpus && n < sizeof(cpus) - 12; c++)
+			n += fmt_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", c ? "," : "",
+					  vm->vcpus[c].pcpu);
+		log_info("partition \"%s\": CPU %s, %lu MiB at host 0x%lx", vm->cfg->name, cpus,
+			 vm->ram_size >> 20, vm->ram_hpa);
+	}
+	for (unsigned int i = 0; i < ncpus_online; i++)
+		idle += !percpus[i]->vcpu;
+	log_info("partition plan: %u guest(s) on %u CPU(s); %u CPU(s) idle", nvms,
+		 ncpus_online - idle, idle);
+}
+
 static void config_report(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -120,6 +237,9 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 	ncpus_online = 1;
 	platform_mask_pic();
 
+	mapped_top = ALIGN_UP(MAX(phys_top(), GiB(4)), GiB(1));
+	trap_set_irq_handler(VEC_KICK, irq_kick);
+	trap_set_irq_handler(VEC_SPURIOUS, irq_spurious);
 	tsc_calibrate();
 	log_info("TSC: %lu.%03lu MHz (calibrated against the PIT)", tsc_hz / 1000000,
 		 (tsc_hz / 1000) % 1000);
@@ -129,7 +249,23 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 		log_err("the guest table has %u problem(s); the guests they name are not started",
 			errors);
 
-	if (!vmx_probe()) {
+	if (boot_info.rsdp) {
+		struct acpi_io io = { acpi_map, acpi_warn, NULL };
+		if (acpi_parse(boot_info.rsdp, boot_info.rsdp_len, &io, &platform) != ACPI_OK)
+			log_warn("ACPI tables unusable; only the boot CPU is used");
+	} else {
+		log_warn("no ACPI RSDP from the boot loader; only the boot CPU is used");
+	}
+	lapic_init(platform.lapic_address);
+	bsp_percpu.apic_id = lapic_id();
+	smp_boot();
+
+	bool vmx = vmx_probe();
+	/* The plan is made (and printed) even without VMX: it shows what
+	 * this machine would run. */
+	vm_create_all();
+	print_partition_plan();
+	if (!vmx) {
 		log_info("no guest can run; the hypervisor halts");
 		platform_idle_exit();
 		cpu_park();
@@ -137,25 +273,11 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 	/* XSETBV on behalf of guests needs CR4.OSXSAVE on the host. */
 	if (cpuid(1, 0).ecx & BIT(26))
 		write_cr4(read_cr4() | CR4_OSXSAVE);
-	if (!vmx_cpu_enable())
-		cpu_park();
-
-	vm_create_all();
 	if (!nvms) {
 		log_err("no guest could be started");
 		platform_idle_exit();
 		cpu_park();
 	}
-
-	struct vcpu *v = this_cpu()->vcpu;
-	if (!v) {
-		log_info("CPU 0 runs no guest; idle");
-		cpu_park();
-	}
-	if (!vmx_vcpu_init(v) || vm_start(v->vm)) {
-		vm_fail_start(v->vm);
-		cpu_park();
-	}
-	bench_boot_done();
-	vmx_vcpu_loop(v);
+	smp_go = true;
+	cpu_run();
 }

@@ -60,9 +60,23 @@ struct vcpu {
 	 * combined by the SDM's double-fault rules (core/event.c). */
 	struct event_queue events;
 
+	/* Work for the vCPU's own CPU (only it may touch the VMCS), set by any
+	 * CPU followed by a kick: VCPU_REQ_* bits. */
+	volatile uint32_t requests;
+	uint8_t sipi_vector;
+
 	struct vcpu_stats stats;
 	void *arch; /* struct vmx_vcpu */
 };
+
+#define VCPU_REQ_BOOT BIT(0) /* load the guest's boot state and run */
+#define VCPU_REQ_INIT BIT(1) /* INIT: wait for a SIPI */
+#define VCPU_REQ_SIPI BIT(2) /* start in real mode at sipi_vector << 12 */
+
+/* Posts a request and kicks the vCPU's CPU out of guest mode or idle. */
+void vcpu_request(struct vcpu *v, uint32_t req);
+/* Kicks the CPU running `v` (a no-op for the calling CPU). */
+void vcpu_kick(struct vcpu *v);
 
 /* The machine state a vCPU starts in (docs/guest-abi.md). */
 enum vcpu_mode { VCPU_MODE_REAL, VCPU_MODE_PROT32, VCPU_MODE_LONG64 };

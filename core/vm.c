@@ -2,6 +2,7 @@
 #include <core/vm.h>
 
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/lapic.h>
 #include <arch/x86_64/platform.h>
 #include <arch/x86_64/tsc.h>
 #include <boot/boot.h>
@@ -87,6 +88,7 @@ static void vm_build_low_memory(struct vm *vm, uint64_t entry_vcpu_count)
 	bi->vcpu_id = 0;
 	bi->nvcpus = (uint32_t)entry_vcpu_count;
 	bi->tsc_khz = tsc_hz / 1000;
+	bi->boot_count = vm->restarts;
 	fmt_snprintf(bi->name, sizeof(bi->name), "%s", vm->cfg->name);
 	fmt_snprintf((char *)ram + GUEST_CMDLINE, GUEST_CMDLINE_MAX, "%s",
 		     vm->cfg->cmdline ? vm->cfg->cmdline : "");
@@ -105,6 +107,8 @@ int vm_load(struct vm *vm)
 		return -1;
 	}
 	memset((void *)vm->ram_hpa, 0, vm->ram_size);
+	memset(vm->io_logged, 0, sizeof(vm->io_logged));
+	vm->io_reports = 0;
 	vm_build_low_memory(vm, vm->nvcpus);
 	memset(&st, 0, sizeof(st));
 
@@ -157,14 +161,8 @@ int vm_load(struct vm *vm)
 	st.rsp = GUEST_STACK_TOP;
 	st.rflags = 2;
 
-	struct vcpu *v0 = &vm->vcpus[0];
+	vm->boot_state = st;
 	vm->start_tsc = rdtsc();
-	if (!arch_vcpu_set_entry_state(v0, &st)) {
-		log_err("guest \"%s\": could not set vCPU 0's entry state", cfg->name);
-		return -1;
-	}
-	arch_vcpu_set_tsc(v0, 0);
-	v0->state = VCPU_RUNNING;
 	return 0;
 }
 
@@ -303,14 +301,18 @@ void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
 	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED)
 		return;
 	vm->state = VM_STOPPED;
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
+	/* Its other CPUs leave guest mode at the kick and find it stopped. */
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].state = VCPU_PARKED;
+		vcpu_kick(&vm->vcpus[i]);
+	}
 	log_info("guest \"%s\" stopped: %s", vm->cfg->name, why);
 
 	/* A clean shutdown stays down; a crash restarts if configured. */
 	if (vm->cfg->on_crash == CRASH_RESTART && crashed) {
-		if (vm->restarts >= 100) {
-			log_err("guest \"%s\" crashed 100 times; it stays stopped", vm->cfg->name);
+		if (vm->restarts >= VM_MAX_RESTARTS) {
+			log_err("guest \"%s\" crashed %u times in a row; it stays stopped",
+				vm->cfg->name, VM_MAX_RESTARTS);
 		} else {
 			vm->restarts++;
 			log_info("guest \"%s\": restarting (restart %u)", vm->cfg->name, vm->restarts);
@@ -332,7 +334,25 @@ int vm_start(struct vm *vm)
 		return -1;
 	vm->state = VM_RUNNING;
 	log_info("guest \"%s\" started", vm->cfg->name);
+	/* vCPU 0 boots; the others wait for the guest's INIT/SIPI. Each vCPU's
+	 * own CPU applies the change to its VMCS. */
+	vcpu_request(&vm->vcpus[0], VCPU_REQ_BOOT);
+	for (unsigned int i = 1; i < vm->nvcpus; i++)
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_INIT);
 	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	struct percpu *p = percpus[v->pcpu];
+	if (p && p != this_cpu())
+		lapic_send_ipi(p->apic_id, VEC_KICK);
+}
+
+void vcpu_request(struct vcpu *v, uint32_t req)
+{
+	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
+	vcpu_kick(v);
 }
 
 void vm_fail_start(struct vm *vm)

@@ -15,6 +15,9 @@ enum vm_state {
 	VM_STOPPED
 };
 
+/* A guest that keeps crashing is left stopped after this many restarts. */
+#define VM_MAX_RESTARTS 10
+
 struct vm {
 	unsigned int id;
 	const struct guest_config *cfg;
@@ -31,6 +34,7 @@ struct vm {
 	uint8_t *msr_bitmap; /* 1 page */
 	uint8_t io_logged[8192]; /* unclaimed ports already reported */
 	unsigned int ept_reports;
+	unsigned int io_reports; /* unclaimed ports reported so far */
 
 	struct vuart uart;
 	struct guest_console console;
@@ -38,6 +42,7 @@ struct vm {
 	unsigned int nvcpus;
 	struct vcpu vcpus[CONFIG_MAX_CPUS_PER_GUEST];
 	uint64_t start_tsc;
+	struct vcpu_entry_state boot_state; /* vCPU 0's, set by vm_load */
 	uint32_t restarts;
 };
 

@@ -170,6 +170,8 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 
+	/* All vCPUs of a guest share one TSC that started with the guest. */
+	vmwrite(VMCS_TSC_OFFSET, -v->vm->start_tsc);
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
 	v->regs.cr2 = 0;
 	v->rip = st->rip;

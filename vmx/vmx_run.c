@@ -155,6 +155,42 @@ static void vmx_requeue_events(struct vcpu *v)
 	event_requeue_idt_vectoring(&v->events, idt, err, len);
 }
 
+/* Requests posted by other CPUs (or this one) through vcpu_request(). */
+static void vmx_process_requests(struct vcpu *v)
+{
+	uint32_t req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+	struct vm *vm = v->vm;
+
+	if (req & VCPU_REQ_BOOT) {
+		if (!arch_vcpu_set_entry_state(v, &vm->boot_state)) {
+			vm_stop(vm, true, "could not load vCPU %u's entry state", v->id);
+			return;
+		}
+		v->state = VCPU_RUNNING;
+	}
+	if (req & VCPU_REQ_INIT)
+		v->state = VCPU_OFF;
+	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_OFF && vm->state == VM_RUNNING) {
+		/* SIPI: real mode, CS = vector << 8, IP = 0 (SDM 9.4.4.1 / 11.6.1). */
+		struct vcpu_entry_state st = {
+			.mode = VCPU_MODE_REAL,
+			.cs_sel = (uint16_t)(v->sipi_vector << 8),
+			.seg_base = (uint64_t)v->sipi_vector << 12,
+			.ds_sel = 0,
+			.cr0 = CR0_ET | CR0_NE,
+			.rflags = 2,
+			.gdt_limit = 0xffff,
+		};
+		st.gpr[R_RDX] = 0x600; /* a family-6 processor signature */
+		if (!arch_vcpu_set_entry_state(v, &st)) {
+			vm_stop(vm, true, "could not start vCPU %u at SIPI vector 0x%x", v->id,
+				v->sipi_vector);
+			return;
+		}
+		v->state = VCPU_RUNNING;
+	}
+}
+
 static void vcpu_idle(struct vcpu *v)
 {
 	/* A stopped guest's CPU, or a halted vCPU waiting for an event:
@@ -170,6 +206,8 @@ void vmx_vcpu_loop(struct vcpu *v)
 	struct vmx_vcpu *x = v->arch;
 
 	for (;;) {
+		if (v->requests)
+			vmx_process_requests(v);
 		if (v->vm->state != VM_RUNNING || v->state != VCPU_RUNNING) {
 			vcpu_idle(v);
 			continue;

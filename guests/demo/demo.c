@@ -32,6 +32,12 @@ int guest_main(struct bulkhead_boot_info *bi)
 	test_check(b == 0xff && l == 0xffffffffu, "unclaimed-port", "read 0x%x / 0x%x", b, l);
 	test_check(hypercall(HC_VERSION, 0, 0) == HC_ABI_VERSION, "hypercall-version", "bad version");
 
+	/* "heartbeat=N" on the command line: N beats, 20 ms apart. */
+	uint64_t beats = cmdline_uint((const char *)bi->cmdline, "heartbeat=", 0);
+	for (uint64_t i = 1; i <= beats; i++) {
+		delay_us(bi, 20000);
+		printf("heartbeat %lu\n", (unsigned long)i);
+	}
 	printf("%s: %u check(s) failed\n", bi->name, test_failures);
 	return (int)test_failures;
 }

@@ -53,6 +53,11 @@ void con_putc(char c);
 void con_puts(const char *s);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The value of "key=<number>" in a command line, or `def`. */
+uint64_t cmdline_uint(const char *cmdline, const char *key, uint64_t def);
+/* Busy-waits on the TSC (its frequency comes with the boot information). */
+void delay_us(const struct bulkhead_boot_info *bi, uint64_t us);
+
 /* In-guest test reporting: "PASS name" / "FAIL name: why". */
 extern unsigned int test_failures;
 void test_check(bool ok, const char *name, const char *fmt, ...)

@@ -1,5 +1,7 @@
 #include <guests/lib/guest.h>
 
+int memcmp(const void *a, const void *b, size_t n);
+
 #include <lib/fmt.h>
 #include <stdarg.h>
 
@@ -104,4 +106,25 @@ void test_check(bool ok, const char *name, const char *fmt, ...)
 		test_failures++;
 		printf("FAIL %s: %s\n", name, buf);
 	}
+}
+
+uint64_t cmdline_uint(const char *cmdline, const char *key, uint64_t def)
+{
+	size_t klen = strlen(key);
+	for (const char *s = cmdline; s && *s; s++) {
+		if ((s == cmdline || s[-1] == ' ') && !memcmp(s, key, klen)) {
+			uint64_t v = 0;
+			for (s += klen; *s >= '0' && *s <= '9'; s++)
+				v = v * 10 + (uint64_t)(*s - '0');
+			return v;
+		}
+	}
+	return def;
+}
+
+void delay_us(const struct bulkhead_boot_info *bi, uint64_t us)
+{
+	uint64_t end = rdtsc() + bi->tsc_khz * us / 1000;
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
 }
