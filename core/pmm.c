@@ -55,6 +55,8 @@ void pmm_reserve(struct pmm *p, uint64_t base, uint64_t end)
 	base = ALIGN_DOWN(base, PAGE_SIZE);
 	end = end > UINT64_MAX - PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PAGE_SIZE) :
 					     ALIGN_UP(end, PAGE_SIZE);
+	if (base >= end) /* a backward range would split a range into overlapping halves */
+		return;
 	for (uint32_t i = 0; i < p->n;) {
 		struct pmm_range *r = &p->r[i];
 		if (r->end <= base || r->base >= end) {
@@ -89,6 +91,8 @@ uint64_t pmm_alloc_below(struct pmm *p, uint64_t size, uint64_t align, uint64_t 
 	if (!size || align < PAGE_SIZE || (align & (align - 1)))
 		return 0;
 	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!size) /* rounding wrapped */
+		return 0;
 	for (uint32_t i = p->n; i-- > 0;) {
 		struct pmm_range *r = &p->r[i];
 		uint64_t end = MIN(r->end, ALIGN_DOWN(limit, PAGE_SIZE));
@@ -108,6 +112,8 @@ bool pmm_alloc_at(struct pmm *p, uint64_t base, uint64_t size)
 	if (!IS_ALIGNED(base, PAGE_SIZE) || !size || base + size < base)
 		return false;
 	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!size || base + size < base) /* rounding wrapped */
+		return false;
 	for (uint32_t i = 0; i < p->n; i++) {
 		if (p->r[i].base <= base && p->r[i].end >= base + size) {
 			pmm_reserve(p, base, base + size);
@@ -135,7 +141,7 @@ uint64_t pmm_largest_aligned(const struct pmm *p, uint64_t align)
 	uint64_t best = 0;
 	for (uint32_t i = 0; i < p->n; i++) {
 		uint64_t b = ALIGN_UP(p->r[i].base, align);
-		if (b < p->r[i].end && p->r[i].end - b > best)
+		if (b >= p->r[i].base && b < p->r[i].end && p->r[i].end - b > best)
 			best = ALIGN_DOWN(p->r[i].end - b, align);
 	}
 	return best;
