@@ -96,7 +96,16 @@ $(BUILD)/guests/$(1).elf: $(call guest_objs,$(1)) $(GLIB_OBJS) guests/lib/guest.
 		$(call guest_objs,$(1)) $(GLIB_OBJS) $(LIBGCC)
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_RULE,$(g))))
-guests: $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(g).elf)
+
+# Standalone 32-bit kernels (Multiboot v1/v2, ELF32 test kernels): one NASM
+# file each, linked at 1 MiB without the guest library.
+KERNEL32_NAMES := $(basename $(notdir $(wildcard tests/kernel32/*.asm)))
+$(BUILD)/guests/%.elf: tests/kernel32/%.asm
+	@mkdir -p $(dir $@) $(BUILD)/k32
+	$(NASM) -f elf32 -o $(BUILD)/k32/$*.o $<
+	$(LD) -m elf_i386 -nostdlib -z noexecstack -Ttext 0x100000 -e _start -o $@ $(BUILD)/k32/$*.o
+
+guests: $(foreach g,$(GUEST_NAMES) $(KERNEL32_NAMES),$(BUILD)/guests/$(g).elf)
 
 # --- the ISO -----------------------------------------------------------------
 # grub.cfg and the module list come from the configuration itself (cfgcheck

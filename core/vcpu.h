@@ -65,6 +65,8 @@ struct vcpu {
 	volatile uint32_t requests;
 	uint8_t sipi_vector;
 
+	unsigned int mmio_hint; /* last MMIO region hit */
+
 	struct vcpu_stats stats;
 	void *arch; /* struct vmx_vcpu */
 };
@@ -106,6 +108,16 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size
 enum vcpu_action vcpu_handle_hypercall(struct vcpu *v);
 enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
 enum vcpu_action vcpu_handle_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
+
+struct emul_vcpu;
+/* Guest state for the instruction emulator, and writing back its GPRs and
+ * RFLAGS after emulation (arch hooks). */
+void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st);
+void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st);
+/* An access to guest-physical `gpa` outside RAM (core/vcpu_mmio.c). */
+enum vcpu_action vcpu_handle_mmio(struct vcpu *v, uint64_t gpa);
+/* Queues #PF with its error code and faulting address. */
+enum vcpu_action vcpu_inject_page_fault(struct vcpu *v, uint32_t err, uint64_t cr2);
 
 /* Queues a hardware exception for the next entry and returns VCPU_RESTART;
  * when it escalates to a triple fault the guest is stopped (VCPU_STOP). */

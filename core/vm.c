@@ -109,6 +109,7 @@ int vm_load(struct vm *vm)
 	memset((void *)vm->ram_hpa, 0, vm->ram_size);
 	memset(vm->io_logged, 0, sizeof(vm->io_logged));
 	vm->io_reports = 0;
+	vm->mmio_reports = 0;
 	vm_build_low_memory(vm, vm->nvcpus);
 	memset(&st, 0, sizeof(st));
 

@@ -2,6 +2,7 @@
 #ifndef CORE_VM_H
 #define CORE_VM_H
 #include <core/console.h>
+#include <core/mmio.h>
 #include <core/vcpu.h>
 #include <devmodel/vuart.h>
 #include <ept/ept.h>
@@ -35,6 +36,8 @@ struct vm {
 	uint8_t io_logged[8192]; /* unclaimed ports already reported */
 	unsigned int ept_reports;
 	unsigned int io_reports; /* unclaimed ports reported so far */
+	unsigned int mmio_reports; /* unclaimed MMIO accesses reported so far */
+	struct mmio_map mmio;
 
 	struct vuart uart;
 	struct guest_console console;

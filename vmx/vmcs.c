@@ -4,6 +4,7 @@
 #include <core/percpu.h>
 #include <core/pmm_global.h>
 #include <core/msr.h>
+#include <emul/emul.h>
 #include <core/vm.h>
 #include <lib/log.h>
 #include <lib/string.h>
@@ -226,4 +227,35 @@ unsigned int arch_vcpu_cpl(struct vcpu *v)
 	(void)v;
 	/* SS.DPL is the CPL (SDM 24.4.1). */
 	return (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
+}
+
+void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st)
+{
+	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+
+	memcpy(st->gpr, v->regs.gpr, sizeof(st->gpr));
+	st->gpr[R_RSP] = vmread(VMCS_GUEST_RSP);
+	st->rip = v->rip;
+	st->rflags = vmread(VMCS_GUEST_RFLAGS);
+	/* Paging-relevant CR bits are guest-owned, so the real values do. */
+	st->cr0 = vmread(VMCS_GUEST_CR0);
+	st->cr3 = vmread(VMCS_GUEST_CR3);
+	st->cr4 = vmread(VMCS_GUEST_CR4);
+	st->efer = vmread(VMCS_GUEST_EFER);
+	for (int s = 0; s < EMUL_NR_SEGS; s++)
+		st->seg_base[s] = vmread(VMCS_GUEST_ES_BASE + 2 * s);
+	st->cs_l = cs_ar & BIT(13);
+	st->cs_d = cs_ar & BIT(14);
+	st->cpl = (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
+	static uint8_t maxphyaddr;
+	if (!maxphyaddr)
+		maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff);
+	st->maxphyaddr = maxphyaddr;
+}
+
+void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st)
+{
+	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
+	vmwrite(VMCS_GUEST_RSP, st->gpr[R_RSP]);
+	vmwrite(VMCS_GUEST_RFLAGS, st->rflags);
 }

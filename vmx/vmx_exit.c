@@ -168,13 +168,19 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 	return exit_unexpected(v);
 }
 
+/* Guest RAM is mapped in full, so an EPT violation is an access outside it:
+ * emulated MMIO, or nothing (all-ones/dropped). Executing from there cannot
+ * be emulated and stops the guest. */
 static enum vcpu_action exit_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
 	uint64_t q = vmread(VMCS_EXIT_QUAL);
-	vm_stop(v->vm, true, "vCPU %u touched guest-physical 0x%lx outside its RAM (%s, EPT qualification 0x%lx) at RIP 0x%lx",
-		v->id, gpa, (q & 2) ? "write" : (q & 4) ? "fetch" : "read", q, v->rip);
-	return VCPU_STOP;
+	if (q & 4) {
+		vm_stop(v->vm, true, "vCPU %u executed guest-physical 0x%lx outside its RAM (EPT qualification 0x%lx) at RIP 0x%lx",
+			v->id, gpa, q, v->rip);
+		return VCPU_STOP;
+	}
+	return vcpu_handle_mmio(v, gpa);
 }
 
 static enum vcpu_action exit_ud(struct vcpu *v)

@@ -89,6 +89,15 @@ enum vcpu_action vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_
 	return VCPU_RESTART;
 }
 
+enum vcpu_action vcpu_inject_page_fault(struct vcpu *v, uint32_t err, uint64_t cr2)
+{
+	if (event_queue_page_fault(&v->events, err, cr2) == EVENT_TRIPLE_FAULT) {
+		vm_stop(v->vm, true, "triple fault on vCPU %u: #PF while delivering #DF", v->id);
+		return VCPU_STOP;
+	}
+	return VCPU_RESTART;
+}
+
 static void vmx_set_proc_ctl(struct vmx_vcpu *x, uint32_t bit, bool on)
 {
 	uint32_t ctl = on ? (x->proc_ctls | bit) : (x->proc_ctls & ~bit);

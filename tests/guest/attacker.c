@@ -1,7 +1,8 @@
 /* Partition isolation, the attacker. Boot 0: scans I/O ports (writing the
- * reset ports too), then reads and writes guest-physical memory beyond its RAM
- * where the victim sits on the host: the hypervisor stops it, and its crash
- * policy restarts it. Boot 1: triple-faults. Boot 2: ends cleanly. */
+ * reset ports too), writes and reads guest-physical memory beyond its RAM
+ * where the victim sits on the host (dropped / all-ones), then jumps there:
+ * the hypervisor stops it and its crash policy restarts it. Boot 1:
+ * triple-faults. Boot 2: ends cleanly. */
 #include <guests/lib/guest.h>
 
 int guest_main(struct bulkhead_boot_info *bi);
@@ -22,7 +23,12 @@ int guest_main(struct bulkhead_boot_info *bi)
 		uint64_t target = cmdline_uint((const char *)bi->cmdline, "target=", 0);
 		printf("attacker: writing guest-physical 0x%lx\n", (unsigned long)target);
 		*(volatile uint64_t *)target = 0xdeadbeefdeadbeefull;
-		printf("FAIL attacker: the write beyond RAM went through\n");
+		uint64_t back = *(volatile uint64_t *)target;
+		test_check(back == ~0ull, "attacker-beyond-ram-all-ones", "read back 0x%lx",
+			   (unsigned long)back);
+		printf("attacker: jumping to guest-physical 0x%lx\n", (unsigned long)target);
+		((void (*)(void))target)();
+		printf("FAIL attacker: executed beyond its RAM\n");
 		return 1;
 	}
 	if (bi->boot_count == 1) {
