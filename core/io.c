@@ -14,7 +14,15 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size
 	uint32_t devs = vm->cfg->devices;
 	struct dev_access acc = { .addr = port, .size = (uint8_t)size, .write = !in, .value = *value };
 
-	if ((devs & DEV_UART0) && vuart_pio(&vm->uart, &acc)) {
+	if ((devs & DEV_UART0) && port >= 0x3f8 && port <= 0x3ff) {
+		/* The vCPUs of one guest share its UART and console line. */
+		spin_lock(&vm->lock);
+		vuart_pio(&vm->uart, &acc);
+		spin_unlock(&vm->lock);
+		*value = acc.value;
+		return VCPU_COMPLETE;
+	}
+	if ((devs & DEV_PLATFORM) && vplatform_pio(vm, v, &acc)) {
 		*value = acc.value;
 		return VCPU_COMPLETE;
 	}

@@ -107,6 +107,10 @@ int vm_load(struct vm *vm)
 		return -1;
 	}
 	memset((void *)vm->ram_hpa, 0, vm->ram_size);
+	/* Devices start from reset with the guest. */
+	vm->mmio.n = 0;
+	if (cfg->devices & DEV_PLATFORM)
+		vplatform_init(vm);
 	memset(vm->io_logged, 0, sizeof(vm->io_logged));
 	vm->io_reports = 0;
 	vm->mmio_reports = 0;
@@ -354,6 +358,42 @@ void vcpu_request(struct vcpu *v, uint32_t req)
 {
 	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
 	vcpu_kick(v);
+}
+
+void vm_irq_kick(struct vm *vm)
+{
+	/* The platform's legacy interrupts go to vCPU 0 (the PIC's INTR). */
+	vcpu_kick(&vm->vcpus[0]);
+}
+
+void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,
+		    bool level)
+{
+	/* Needs the local APIC model; until it is wired the message is
+	 * dropped, which the guest sees as a lost interrupt. Say so once. */
+	(void)vector, (void)mode, (void)logical, (void)dest, (void)level;
+	if (!vm->msi_reported) {
+		vm->msi_reported = true;
+		log_warn("guest \"%s\": IOAPIC message dropped: no local APIC model yet",
+			 vm->cfg->name);
+	}
+}
+
+void vm_request_poweroff(struct vm *vm, const char *why)
+{
+	vm_stop(vm, false, "%s", why);
+}
+
+void vm_request_reset(struct vm *vm, const char *why)
+{
+	log_info("guest \"%s\" resets: %s", vm->cfg->name, why);
+	vm->state = VM_STOPPED;
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].state = VCPU_PARKED;
+		vcpu_kick(&vm->vcpus[i]);
+	}
+	if (vm_start(vm))
+		vm_fail_start(vm);
 }
 
 void vm_fail_start(struct vm *vm)

@@ -3,6 +3,7 @@
 #define CORE_VM_H
 #include <core/console.h>
 #include <core/mmio.h>
+#include <core/vplatform.h>
 #include <core/vcpu.h>
 #include <devmodel/vuart.h>
 #include <ept/ept.h>
@@ -38,6 +39,8 @@ struct vm {
 	unsigned int io_reports; /* unclaimed ports reported so far */
 	unsigned int mmio_reports; /* unclaimed MMIO accesses reported so far */
 	struct mmio_map mmio;
+	struct vplatform plat; /* with DEV_PLATFORM */
+	bool msi_reported;
 
 	struct vuart uart;
 	struct guest_console console;
@@ -66,6 +69,15 @@ int vm_load(struct vm *vm);
 int vm_start(struct vm *vm);
 /* Marks a guest that could not be loaded as stopped, saying so. */
 void vm_fail_start(struct vm *vm);
+/* Interrupt plumbing for the device models: something became pending for
+ * the guest's vCPUs, or the IOAPIC sent a message. */
+void vm_irq_kick(struct vm *vm);
+void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,
+		    bool level);
+/* The guest asked to power off (clean stop) or to reset (always restarts). */
+void vm_request_poweroff(struct vm *vm, const char *why);
+void vm_request_reset(struct vm *vm, const char *why);
+
 /* True when no guest is left running. */
 bool vm_all_stopped(void);
 

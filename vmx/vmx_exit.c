@@ -58,7 +58,14 @@ static enum vcpu_action exit_hlt(struct vcpu *v)
 		vm_stop(v->vm, false, "vCPU %u halted with interrupts disabled at RIP 0x%lx", v->id, v->rip);
 		return VCPU_STOP;
 	}
-	v->state = VCPU_HALTED;
+	/* Wait inside the guest: re-enter in the HLT activity state (SDM
+	 * 24.4.2) so the CPU sleeps until an event is injected, a kick
+	 * arrives or the preemption timer fires for the next device deadline.
+	 * Without that capability the vCPU waits in the host. */
+	if (vmx_caps.misc & BIT(6))
+		vmwrite(VMCS_GUEST_ACTIVITY, 1);
+	else
+		v->state = VCPU_HALTED;
 	return VCPU_COMPLETE;
 }
 

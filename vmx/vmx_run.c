@@ -2,6 +2,7 @@
  * dispatch it, and apply the handler's verdict (complete / restart / stop). */
 #include <arch/x86_64/cpu.h>
 #include <core/vm.h>
+#include <arch/x86_64/tsc.h>
 #include <lib/log.h>
 #include <vmx/vmcs.h>
 #include <vmx/vmx.h>
@@ -113,8 +114,13 @@ static void vmx_set_proc_ctl(struct vmx_vcpu *x, uint32_t bit, bool on)
 static bool vmx_inject_events(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
-	int irq = -1; /* no interrupt controller model is wired yet */
+	struct vm *vm = v->vm;
+	int irq = -1;
 
+	/* The 8259's INTR line reaches vCPU 0 (its LINT0 in ExtINT mode). The
+	 * unlocked look is a hint; vplatform_pic_pending() decides. */
+	if (v->id == 0 && (vm->cfg->devices & DEV_PLATFORM) && vpic_has_intr(&vm->plat.pic))
+		irq = vplatform_pic_pending(vm);
 	if (!event_queue_pending(&v->events) && irq < 0 &&
 	    !(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)))
 		return true;
@@ -130,6 +136,13 @@ static bool vmx_inject_events(struct vcpu *v)
 	event_select(&v->events, &st, irq, &out);
 	if (out.shutdown)
 		return false;
+	if (out.ack_irq) {
+		/* INTA: the PIC moves the interrupt to in-service. */
+		uint8_t vec = vplatform_pic_ack(vm);
+		if (vec != (uint8_t)irq)
+			log_warn("guest \"%s\": PIC vector changed under us (0x%x, 0x%x)",
+				 vm->cfg->name, irq, vec);
+	}
 	if (out.intr_info) {
 		vmwrite(VMCS_ENTRY_INTR_INFO, out.intr_info);
 		if (out.intr_info & INTR_INFO_ERR_VALID)
@@ -148,6 +161,41 @@ static bool vmx_inject_events(struct vcpu *v)
 	vmx_set_proc_ctl(x, PROC_INTR_WINDOW, out.need_irq_window);
 	vmx_set_proc_ctl(x, PROC_NMI_WINDOW, out.need_nmi_window);
 	return true;
+}
+
+/* vCPU 0's CPU keeps the guest's platform timers: expired ones fire now,
+ * and the VMX-preemption timer (SDM 25.5.1) brings the CPU back out of the
+ * guest in time for the next one. */
+static void vmx_arm_timer(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+	struct vm *vm = v->vm;
+	uint64_t deadline = DEV_NO_DEADLINE;
+
+	if (v->id == 0 && (vm->cfg->devices & DEV_PLATFORM)) {
+		uint64_t now = vplatform_now(vm);
+		if (now >= vm->plat.deadline) {
+			spin_lock(&vm->plat.lock);
+			vplatform_advance(vm, now);
+			spin_unlock(&vm->plat.lock);
+		}
+		deadline = vm->plat.deadline;
+	}
+	if (deadline == DEV_NO_DEADLINE || !vmx_caps.has_preempt_timer) {
+		if (x->preempt_on) {
+			vmwrite(VMCS_PIN_CTLS, vmx_caps.pin);
+			x->preempt_on = false;
+		}
+		return;
+	}
+	uint64_t tsc = vm->start_tsc + (uint64_t)((unsigned __int128)deadline * tsc_hz / 1000000000u);
+	uint64_t now_tsc = rdtsc();
+	uint64_t ticks = tsc > now_tsc ? (tsc - now_tsc) >> vmx_caps.preempt_shift : 0;
+	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
+	if (!x->preempt_on) {
+		vmwrite(VMCS_PIN_CTLS, vmx_caps.pin | PIN_PREEMPTION_TIMER);
+		x->preempt_on = true;
+	}
 }
 
 /* After an exit: the injected event reached the CPU; if the exit cut its
@@ -202,9 +250,26 @@ static void vmx_process_requests(struct vcpu *v)
 
 static void vcpu_idle(struct vcpu *v)
 {
-	/* A stopped guest's CPU, or a halted vCPU waiting for an event:
-	 * sleep until an interrupt arrives. */
-	(void)v;
+	struct vm *vm = v->vm;
+
+	if (v->state == VCPU_HALTED && vm->state == VM_RUNNING) {
+		/* No HLT activity state on this CPU: poll the devices that can
+		 * wake the vCPU. */
+		if (v->id == 0 && (vm->cfg->devices & DEV_PLATFORM)) {
+			uint64_t now = vplatform_now(vm);
+			spin_lock(&vm->plat.lock);
+			vplatform_advance(vm, now);
+			spin_unlock(&vm->plat.lock);
+			if (vpic_has_intr(&vm->plat.pic))
+				v->state = VCPU_RUNNING;
+		}
+		if (event_queue_pending(&v->events))
+			v->state = VCPU_RUNNING;
+		cpu_relax();
+		return;
+	}
+	/* A stopped guest's CPU, or a vCPU waiting for SIPI: sleep until an
+	 * interrupt (a kick) arrives. */
 	irq_enable();
 	cpu_halt();
 	irq_disable();
@@ -225,6 +290,7 @@ void vmx_vcpu_loop(struct vcpu *v)
 			vmwrite(VMCS_GUEST_RIP, v->rip);
 			v->rip_dirty = false;
 		}
+		vmx_arm_timer(v);
 		if (!vmx_inject_events(v)) {
 			vm_stop(v->vm, true, "triple fault on vCPU %u at RIP 0x%lx", v->id, v->rip);
 			continue;
