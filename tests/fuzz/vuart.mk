@@ -1,0 +1,2 @@
+FUZZERS += vuart
+fuzz_vuart_SRCS := tests/fuzz/vuart.c devmodel/vuart.c
