@@ -110,11 +110,15 @@ guests: $(foreach g,$(GUEST_NAMES) $(KERNEL32_NAMES),$(BUILD)/guests/$(g).elf)
 # --- the ISO -----------------------------------------------------------------
 # grub.cfg and the module list come from the configuration itself (cfgcheck
 # prints the module names it references), so the ISO always matches the table.
-$(OUT)/bulkhead.iso: $(OUT)/bulkhead.elf $(OUT)/cfgcheck guests tools/mkiso.sh $(wildcard guests/$(CONFIG).cmdline tests/configs/$(CONFIG).cmdline)
-	@$(OUT)/cfgcheck >/dev/null || { $(OUT)/cfgcheck; exit 1; }
+# Only the guest programs this configuration names are built (MODULES comes
+# from the checker in a second make pass).
+MODULE_ELFS := $(foreach m,$(MODULES),$(if $(filter $(m),$(GUEST_NAMES) $(KERNEL32_NAMES)),$(BUILD)/guests/$(m).elf))
+$(OUT)/bulkhead.iso: $(OUT)/bulkhead.elf $(OUT)/cfgcheck $(MODULE_ELFS) tools/mkiso.sh $(wildcard guests/$(CONFIG).cmdline tests/configs/$(CONFIG).cmdline)
 	tools/mkiso.sh $(OUT) $(BUILD)/guests $(CONFIG)
 
-iso: $(OUT)/bulkhead.iso
+iso: $(OUT)/cfgcheck
+	@$(OUT)/cfgcheck >/dev/null || { $(OUT)/cfgcheck; exit 1; }
+	@$(MAKE) --no-print-directory CONFIG=$(CONFIG) MODULES="$$($(OUT)/cfgcheck --modules | tr '\n' ' ')" $(OUT)/bulkhead.iso
 ifeq ($(CONFIG),default)
 	@cp $(OUT)/bulkhead.iso $(BUILD)/bulkhead.iso
 endif

@@ -8,6 +8,7 @@
 #include <boot/boot.h>
 #include <core/config_check.h>
 #include <core/elf_load.h>
+#include <core/guest_acpi.h>
 #include <core/guest_layout.h>
 #include <core/msr.h>
 #include <core/percpu.h>
@@ -94,6 +95,35 @@ static void vm_build_low_memory(struct vm *vm, uint64_t entry_vcpu_count)
 		     vm->cfg->cmdline ? vm->cfg->cmdline : "");
 }
 
+/* The guest's platform and its description: ACPI tables in the BIOS area
+ * (0xE0000, where an OS searches for the RSDP) matching the devices. */
+static int vm_build_acpi(struct vm *vm)
+{
+	struct guest_acpi_config ac = {
+		.gpa_base = VPLAT_ACPI_GPA,
+		.ncpus = vm->nvcpus,
+		.has_pic = true,
+		.pm1a_evt_port = VPLAT_PM1A_EVT,
+		.pm1a_cnt_port = VPLAT_PM1A_CNT,
+		.pm_tmr_port = VPLAT_PM_TMR,
+		.has_hpet = true,
+		.hpet_vendor_id = VHPET_VENDOR_ID,
+		.no_vga = true,
+		.has_facs = true,
+		.has_s5 = true,
+		.s5_slp_typ = 5,
+	};
+	size_t len;
+	void *buf = vm_gpa_to_hva(vm, VPLAT_ACPI_GPA, VPLAT_ACPI_MAX);
+
+	vplatform_init(vm);
+	if (!buf || guest_acpi_build(&ac, buf, VPLAT_ACPI_MAX, &len) != GUEST_ACPI_OK) {
+		log_err("guest \"%s\": could not build its ACPI tables", vm->cfg->name);
+		return -1;
+	}
+	return 0;
+}
+
 int vm_load(struct vm *vm)
 {
 	const struct guest_config *cfg = vm->cfg;
@@ -109,8 +139,8 @@ int vm_load(struct vm *vm)
 	memset((void *)vm->ram_hpa, 0, vm->ram_size);
 	/* Devices start from reset with the guest. */
 	vm->mmio.n = 0;
-	if (cfg->devices & DEV_PLATFORM)
-		vplatform_init(vm);
+	if ((cfg->devices & DEV_PLATFORM) && vm_build_acpi(vm))
+		return -1;
 	memset(vm->io_logged, 0, sizeof(vm->io_logged));
 	vm->io_reports = 0;
 	vm->mmio_reports = 0;
