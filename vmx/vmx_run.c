@@ -204,7 +204,8 @@ static void vmx_requeue_events(struct vcpu *v)
 {
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
 
-	event_injected(&v->events);
+	if (v->events.inflight != EVENT_SRC_NONE)
+		event_injected(&v->events);
 	if (!(idt & INTR_INFO_VALID))
 		return;
 	uint32_t err = (idt & INTR_INFO_ERR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERR) : 0;
@@ -324,7 +325,7 @@ void vmx_vcpu_loop(struct vcpu *v)
 		reason &= 0xffff;
 		x->exit_reason = reason;
 		v->rip = vmread(VMCS_GUEST_RIP);
-		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+		/* (VM exits clear the entry interruption info's valid bit.) */
 		vmx_requeue_events(v);
 
 		enum vcpu_action a = vmx_dispatch_exit(v, reason);
