@@ -22,7 +22,7 @@ static void out_pad(struct out *o, char c, int n)
 }
 
 static void out_number(struct out *o, uint64_t v, bool neg, unsigned int base, bool upper,
-		       int width, bool left, char pad, bool space)
+		       int width, bool left, char pad, bool space, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -33,13 +33,15 @@ static void out_number(struct out *o, uint64_t v, bool neg, unsigned int base, b
 		v /= base;
 	} while (v);
 	int sign = (neg || space) ? 1 : 0;
-	int fill = width - n - sign;
+	int fill = width - n - sign - (int)strlen(prefix); /* the width covers the prefix */
 	if (!left && pad == ' ')
 		out_pad(o, ' ', fill);
 	if (neg)
 		out_putc(o, '-');
 	else if (space)
 		out_putc(o, ' ');
+	while (*prefix)
+		out_putc(o, *prefix++);
 	if (!left && pad == '0')
 		out_pad(o, '0', fill);
 	while (n)
@@ -74,6 +76,10 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		fmt++;
 		if (*fmt == '*') {
 			width = va_arg(ap, int);
+			if (width < 0) { /* C11 7.21.6.1: a negative width is '-' and its magnitude */
+				left = true;
+				width = width < -1000 ? 1000 : -width;
+			}
 			fmt++;
 		} else {
 			while (*fmt >= '0' && *fmt <= '9' && width < 1000)
@@ -106,7 +112,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else if (lng <= -2)
 				v = (signed char)v;
 			out_number(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, false, width,
-				   left, pad, space);
+				   left, pad, space, "");
 			break;
 		}
 		case 'u':
@@ -119,14 +125,12 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else if (lng <= -2)
 				v = (unsigned char)v;
 			unsigned int base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
-			out_number(&o, v, false, base, *fmt == 'X', width, left, pad, false);
+			out_number(&o, v, false, base, *fmt == 'X', width, left, pad, false, "");
 			break;
 		}
 		case 'p':
-			out_putc(&o, '0');
-			out_putc(&o, 'x');
 			out_number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, width, left,
-				   pad, false);
+				   pad, false, "0x");
 			break;
 		case 'c':
 			if (!left)

@@ -1,0 +1,2 @@
+HOST_TESTS += fmt
+fmt_SRCS := tests/host/fmt.c lib/fmt.c
