@@ -49,8 +49,15 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v)
 		r.ecx |= BIT(31); /* running under a hypervisor */
 		if (osxsave && (cpuid(1, 0).ecx & BIT(26)))
 			r.ecx |= BIT(27);
-		/* No local APIC is offered yet: hide it rather than half-expose it. */
-		r.edx &= ~(BIT(9) | BIT(22) | BIT(29));
+		/* A local APIC (xAPIC, x2APIC, TSC-deadline timer) comes with the
+		 * platform devices; without them it is hidden, not half-exposed. */
+		r.edx &= ~(BIT(22) | BIT(29));
+		if (v->vm->cfg->devices & DEV_PLATFORM) {
+			r.edx |= BIT(9);
+			r.ecx |= BIT(21) | BIT(24);
+		} else {
+			r.edx &= ~BIT(9);
+		}
 		r.ebx = (r.ebx & 0xffff) | ((nvcpus & 0xff) << 16) | (v->id << 24);
 		if (nvcpus > 1)
 			r.edx |= BIT(28); /* HTT: the logical count field is valid */

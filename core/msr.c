@@ -54,6 +54,12 @@ static enum vcpu_action msr_gp(struct vcpu *v, uint32_t msr, bool write)
 
 enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value)
 {
+	if (v->vm->cfg->devices & DEV_PLATFORM) {
+		bool handled;
+		bool ok = vapic_rdmsr(v, msr, value, &handled);
+		if (handled)
+			return ok ? VCPU_COMPLETE : vcpu_inject_exception(v, EXC_GP, true, 0);
+	}
 	switch (msr) {
 	case MSR_IA32_EFER:
 		*value = arch_vcpu_read_efer(v);
@@ -84,6 +90,12 @@ enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value
 
 enum vcpu_action vcpu_handle_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 {
+	if (v->vm->cfg->devices & DEV_PLATFORM) {
+		bool handled;
+		bool ok = vapic_wrmsr(v, msr, value, &handled);
+		if (handled)
+			return ok ? VCPU_COMPLETE : vcpu_inject_exception(v, EXC_GP, true, 0);
+	}
 	switch (msr) {
 	case MSR_IA32_EFER:
 		/* Only SCE, LME, NXE are writable; LMA follows CR0.PG (SDM 2.2.1). */

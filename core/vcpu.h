@@ -74,6 +74,7 @@ struct vcpu {
 #define VCPU_REQ_BOOT BIT(0) /* load the guest's boot state and run */
 #define VCPU_REQ_INIT BIT(1) /* INIT: wait for a SIPI */
 #define VCPU_REQ_SIPI BIT(2) /* start in real mode at sipi_vector << 12 */
+#define VCPU_REQ_NMI BIT(3)  /* an NMI arrived */
 
 /* Posts a request and kicks the vCPU's CPU out of guest mode or idle. */
 void vcpu_request(struct vcpu *v, uint32_t req);

@@ -117,6 +117,13 @@ static int vm_build_acpi(struct vm *vm)
 	void *buf = vm_gpa_to_hva(vm, VPLAT_ACPI_GPA, VPLAT_ACPI_MAX);
 
 	vplatform_init(vm);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vapic_init(&vm->vcpus[i]);
+	if (mmio_register(&vm->mmio, VLAPIC_DEFAULT_BASE, VLAPIC_MMIO_SIZE, vapic_mmio, vm,
+			  "lapic")) {
+		log_err("guest \"%s\": MMIO map full", vm->cfg->name);
+		return -1;
+	}
 	if (!buf || guest_acpi_build(&ac, buf, VPLAT_ACPI_MAX, &len) != GUEST_ACPI_OK) {
 		log_err("guest \"%s\": could not build its ACPI tables", vm->cfg->name);
 		return -1;
@@ -399,14 +406,7 @@ void vm_irq_kick(struct vm *vm)
 void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,
 		    bool level)
 {
-	/* Needs the local APIC model; until it is wired the message is
-	 * dropped, which the guest sees as a lost interrupt. Say so once. */
-	(void)vector, (void)mode, (void)logical, (void)dest, (void)level;
-	if (!vm->msi_reported) {
-		vm->msi_reported = true;
-		log_warn("guest \"%s\": IOAPIC message dropped: no local APIC model yet",
-			 vm->cfg->name);
-	}
+	vapic_deliver(vm, vector, mode, logical, dest, level);
 }
 
 void vm_request_poweroff(struct vm *vm, const char *why)

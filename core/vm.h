@@ -3,6 +3,7 @@
 #define CORE_VM_H
 #include <core/console.h>
 #include <core/mmio.h>
+#include <core/vapic.h>
 #include <core/vplatform.h>
 #include <core/vcpu.h>
 #include <devmodel/vuart.h>
@@ -40,7 +41,7 @@ struct vm {
 	unsigned int mmio_reports; /* unclaimed MMIO accesses reported so far */
 	struct mmio_map mmio;
 	struct vplatform plat; /* with DEV_PLATFORM */
-	bool msi_reported;
+	struct vapic vapics[CONFIG_MAX_CPUS_PER_GUEST];
 
 	struct vuart uart;
 	struct guest_console console;

@@ -116,11 +116,18 @@ static bool vmx_inject_events(struct vcpu *v)
 	struct vmx_vcpu *x = v->arch;
 	struct vm *vm = v->vm;
 	int irq = -1;
+	bool from_pic = false;
 
-	/* The 8259's INTR line reaches vCPU 0 (its LINT0 in ExtINT mode). The
-	 * unlocked look is a hint; vplatform_pic_pending() decides. */
-	if (v->id == 0 && (vm->cfg->devices & DEV_PLATFORM) && vpic_has_intr(&vm->plat.pic))
-		irq = vplatform_pic_pending(vm);
+	/* The local APIC first; the 8259's INTR reaches vCPU 0 through LINT0
+	 * (ExtINT) or while its APIC is off. The unlocked look at the PIC is
+	 * a hint; vplatform_pic_pending() decides. */
+	if (vm->cfg->devices & DEV_PLATFORM) {
+		irq = vapic_pending(v);
+		if (irq < 0 && v->id == 0 && vpic_has_intr(&vm->plat.pic) && vapic_accepts_pic(v)) {
+			irq = vplatform_pic_pending(vm);
+			from_pic = irq >= 0;
+		}
+	}
 	if (!event_queue_pending(&v->events) && irq < 0 &&
 	    !(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)))
 		return true;
@@ -136,12 +143,14 @@ static bool vmx_inject_events(struct vcpu *v)
 	event_select(&v->events, &st, irq, &out);
 	if (out.shutdown)
 		return false;
-	if (out.ack_irq) {
+	if (out.ack_irq && from_pic) {
 		/* INTA: the PIC moves the interrupt to in-service. */
 		uint8_t vec = vplatform_pic_ack(vm);
 		if (vec != (uint8_t)irq)
 			log_warn("guest \"%s\": PIC vector changed under us (0x%x, 0x%x)",
 				 vm->cfg->name, irq, vec);
+	} else if (out.ack_irq) {
+		vapic_ack(v, (uint8_t)irq); /* IRR -> ISR */
 	}
 	if (out.intr_info) {
 		vmwrite(VMCS_ENTRY_INTR_INFO, out.intr_info);
@@ -172,14 +181,17 @@ static void vmx_arm_timer(struct vcpu *v)
 	struct vm *vm = v->vm;
 	uint64_t deadline = DEV_NO_DEADLINE;
 
-	if (v->id == 0 && (vm->cfg->devices & DEV_PLATFORM)) {
+	if (vm->cfg->devices & DEV_PLATFORM) {
 		uint64_t now = vplatform_now(vm);
-		if (now >= vm->plat.deadline) {
-			spin_lock(&vm->plat.lock);
-			vplatform_advance(vm, now);
-			spin_unlock(&vm->plat.lock);
+		if (v->id == 0) {
+			if (now >= vm->plat.deadline) {
+				spin_lock(&vm->plat.lock);
+				vplatform_advance(vm, now);
+				spin_unlock(&vm->plat.lock);
+			}
+			deadline = vm->plat.deadline;
 		}
-		deadline = vm->plat.deadline;
+		deadline = MIN(deadline, vapic_timer(v, now));
 	}
 	if (deadline == DEV_NO_DEADLINE || !vmx_caps.has_preempt_timer) {
 		if (x->preempt_on) {
@@ -226,8 +238,17 @@ static void vmx_process_requests(struct vcpu *v)
 		}
 		v->state = VCPU_RUNNING;
 	}
-	if (req & VCPU_REQ_INIT)
+	if (req & VCPU_REQ_INIT) {
 		v->state = VCPU_OFF;
+		if (vm->cfg->devices & DEV_PLATFORM) {
+			struct vapic *a = &vm->vapics[v->id];
+			spin_lock(&a->lock);
+			vlapic_init_signal(&a->lapic);
+			spin_unlock(&a->lock);
+		}
+	}
+	if (req & VCPU_REQ_NMI)
+		event_queue_nmi(&v->events);
 	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_OFF && vm->state == VM_RUNNING) {
 		/* SIPI: real mode, CS = vector << 8, IP = 0 (SDM 9.4.4.1 / 11.6.1). */
 		struct vcpu_entry_state st = {
