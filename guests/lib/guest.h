@@ -72,4 +72,40 @@ extern struct exc_record exc_last;
 extern volatile uint64_t exc_skip;
 void idt_install(void);
 
+/* What the exception stubs (guests/lib/idt_entry.asm) save: the GPRs, the
+ * vector, the error code (0 for vectors without one) and the CPU's frame.
+ * A handler may change rip/rsp; the stub returns with IRETQ. */
+struct exc_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+typedef void (*exc_handler_t)(struct exc_frame *f);
+
+/* If exc_resume_rip is nonzero, the next exception resumes there (with RSP
+ * = exc_resume_rsp when that is nonzero) instead of at RIP + exc_skip;
+ * both are cleared when used. For #DF, whose saved RIP is undefined, this
+ * is the only way back: a #DF without it ends the guest (status 0xdf). */
+extern volatile uint64_t exc_resume_rip, exc_resume_rsp;
+/* A C handler for one vector, run by the common stub instead of the default
+ * one (exc_last is still updated first; exc_skip and exc_resume_* are left
+ * to the handler). NULL restores the default. */
+void exc_set_handler(unsigned int vector, exc_handler_t fn);
+/* Points IDT gate `vector` at `entry` (an assembly entry that ends in IRETQ)
+ * using stack `ist` (0: none, 1-7: the TSS's IST entry). */
+void idt_set_gate(unsigned int vector, void (*entry)(void), unsigned int ist);
+/* Changes only the IST index of a gate. */
+void idt_set_ist(unsigned int vector, unsigned int ist);
+/* Sets TSS IST entry `ist` (1-7) to the stack top `top`; returns the old. IST1
+ * is the #DF stack idt_install sets up; 2-7 are free. */
+uint64_t tss_set_ist(unsigned int ist, uint64_t top);
+/* Reloads the IDT idt_install built (after a test pointed IDTR elsewhere). */
+void idt_reload(void);
+#define EXC_IST_DF 1
+
+/* Switches to the library's own copy of the identity page tables in which
+ * one 4 KiB page is not present, and returns that page's address; the page
+ * just below it is ordinary memory the caller may use. Idempotent. */
+void *paging_hole(void);
+
 #endif
