@@ -1,0 +1,230 @@
+/* Interrupts and timers from inside a guest with the platform devices: the
+ * local APIC timer (periodic, one-shot, TSC-deadline), an HPET timer routed
+ * through the IOAPIC, the PIT through the 8259 (LINT0 ExtINT), `sti; hlt`
+ * waking on the next interrupt, and the MOV SS interrupt shadow. */
+#include <guests/lib/guest.h>
+
+#define VEC_TIMER 0x40
+#define VEC_HPET 0x42
+#define VEC_SELF 0x43
+#define VEC_PIC 0x50
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static uint64_t tsc_khz;
+static volatile uint64_t ticks, stamps[32];
+static volatile uint64_t hpet_hits, pic_hits, self_hits;
+static volatile uint64_t shadow_a, shadow_b, seen_a, seen_b;
+
+static void on_timer(struct exc_frame *f)
+{
+	(void)f;
+	if (ticks < 32)
+		stamps[ticks] = rdtsc();
+	ticks++;
+	wrmsr(0x80b, 0); /* EOI */
+}
+
+static void on_hpet(struct exc_frame *f)
+{
+	(void)f;
+	hpet_hits++;
+	wrmsr(0x80b, 0);
+}
+
+static void on_pic(struct exc_frame *f)
+{
+	(void)f;
+	pic_hits++;
+	outb(0x20, 0x20); /* non-specific EOI to the 8259 */
+}
+
+static void on_self(struct exc_frame *f)
+{
+	(void)f;
+	seen_a = shadow_a;
+	seen_b = shadow_b;
+	self_hits++;
+	wrmsr(0x80b, 0);
+}
+
+static bool within_1pct(uint64_t got, uint64_t want)
+{
+	uint64_t diff = got > want ? got - want : want - got;
+	return diff * 100 <= want;
+}
+
+static void wait_ms(uint64_t ms)
+{
+	uint64_t end = rdtsc() + tsc_khz * ms;
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
+}
+
+static void test_lapic_periodic(void)
+{
+	ticks = 0;
+	wrmsr(0x83e, 0xb);                 /* divide by 1: 1 GHz bus, 1 tick per ns */
+	wrmsr(0x832, (1u << 17) | VEC_TIMER); /* periodic */
+	wrmsr(0x838, 1000000);             /* 1 ms */
+	__asm__ volatile("sti");
+	while (ticks < 21)
+		__asm__ volatile("hlt");
+	__asm__ volatile("cli");
+	wrmsr(0x838, 0);
+	uint64_t span = stamps[20] - stamps[0];
+	test_check(within_1pct(span, 20 * tsc_khz), "lapic-timer-periodic",
+		   "20 periods took %lu TSC ticks, want %lu", (unsigned long)span,
+		   (unsigned long)(20 * tsc_khz));
+}
+
+static void test_lapic_oneshot(void)
+{
+	ticks = 0;
+	wrmsr(0x832, VEC_TIMER); /* one-shot */
+	uint64_t t0 = rdtsc();
+	wrmsr(0x838, 5000000); /* 5 ms */
+	__asm__ volatile("sti");
+	while (!ticks)
+		__asm__ volatile("hlt");
+	__asm__ volatile("cli");
+	uint64_t took = stamps[0] - t0;
+	wait_ms(8);
+	test_check(within_1pct(took, 5 * tsc_khz) && ticks == 1, "lapic-timer-oneshot",
+		   "fired after %lu ticks (want %lu), %lu time(s)", (unsigned long)took,
+		   (unsigned long)(5 * tsc_khz), (unsigned long)ticks);
+}
+
+static void test_tsc_deadline(void)
+{
+	ticks = 0;
+	wrmsr(0x832, (2u << 17) | VEC_TIMER); /* TSC-deadline mode */
+	uint64_t target = rdtsc() + 3 * tsc_khz;
+	wrmsr(0x6e0, target);
+	__asm__ volatile("sti");
+	while (!ticks)
+		__asm__ volatile("hlt");
+	__asm__ volatile("cli");
+	uint64_t late = stamps[0] > target ? stamps[0] - target : 0;
+	test_check(stamps[0] >= target && late * 100 <= 3 * tsc_khz, "lapic-tsc-deadline",
+		   "fired %ld ticks after the deadline", (long)(stamps[0] - target));
+	wrmsr(0x832, 1u << 16);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t val)
+{
+	*(volatile uint32_t *)0xfec00000ull = reg;
+	*(volatile uint32_t *)0xfec00010ull = val;
+}
+
+static void test_hpet_ioapic(void)
+{
+	volatile uint64_t *hpet = (volatile uint64_t *)0xfed00000ull;
+	uint64_t period_fs = hpet[0] >> 32;
+	/* GSI 20, edge, active high, fixed, physical destination APIC 0 */
+	ioapic_write(0x10 + 2 * 20 + 1, 0);
+	ioapic_write(0x10 + 2 * 20, VEC_HPET);
+	hpet_hits = 0;
+	hpet[0x10 / 8] = 0;                      /* halt to set up */
+	hpet[0x100 / 8] = (20u << 9) | (1u << 2); /* timer 0: route 20, interrupts on */
+	hpet[0xf0 / 8] = 0;
+	hpet[0x108 / 8] = 1000000000000ull / period_fs; /* 1 ms */
+	hpet[0x10 / 8] = 1;
+	__asm__ volatile("sti");
+	uint64_t t0 = rdtsc();
+	while (!hpet_hits && rdtsc() - t0 < 100 * tsc_khz)
+		__asm__ volatile("hlt");
+	__asm__ volatile("cli");
+	test_check(hpet_hits == 1, "hpet-ioapic-interrupt", "%lu interrupt(s)",
+		   (unsigned long)hpet_hits);
+	hpet[0x10 / 8] = 0;
+}
+
+static void test_pit_pic(void)
+{
+	/* 8259: ICW1-4, vectors 0x50/0x58, only IRQ0 unmasked. */
+	outb(0x20, 0x11), outb(0x21, VEC_PIC), outb(0x21, 0x04), outb(0x21, 0x01);
+	outb(0xa0, 0x11), outb(0xa1, VEC_PIC + 8), outb(0xa1, 0x02), outb(0xa1, 0x01);
+	outb(0x21, 0xfe), outb(0xa1, 0xff);
+	wrmsr(0x835, 0x700); /* LINT0: ExtINT, unmasked */
+	pic_hits = 0;
+	outb(0x43, 0x34); /* channel 0, mode 2 */
+	outb(0x40, 11932 & 0xff), outb(0x40, 11932 >> 8); /* 10 ms */
+	__asm__ volatile("sti");
+	uint64_t t0 = rdtsc();
+	while (pic_hits < 3 && rdtsc() - t0 < 200 * tsc_khz)
+		__asm__ volatile("hlt");
+	__asm__ volatile("cli");
+	uint64_t took = rdtsc() - t0;
+	outb(0x21, 0xff);
+	test_check(pic_hits >= 3 && took >= 25 * tsc_khz && took <= 35 * tsc_khz,
+		   "pit-pic-interrupt", "%lu interrupt(s) in %lu ticks", (unsigned long)pic_hits,
+		   (unsigned long)took);
+}
+
+static void test_sti_hlt(void)
+{
+	ticks = 0;
+	wrmsr(0x832, VEC_TIMER);
+	wrmsr(0x838, 2000000); /* 2 ms */
+	/* STI's shadow covers HLT, so the interrupt cannot slip in between
+	 * and HLT must be woken by it. */
+	__asm__ volatile("sti; hlt; cli");
+	test_check(ticks == 1, "sti-hlt-wakes", "woke with %lu interrupt(s)", (unsigned long)ticks);
+}
+
+static void test_mov_ss_shadow(void)
+{
+	self_hits = shadow_a = shadow_b = 0;
+	wrmsr(0x83f, VEC_SELF); /* self-IPI while IF=0: stays pending */
+	/* STI blocks until after MOV SS; MOV SS blocks until after the next
+	 * instruction: the interrupt lands between the two increments. */
+	__asm__ volatile("mov %%ss, %%ax\n\t"
+			 "sti\n\t"
+			 "mov %%ax, %%ss\n\t"
+			 "incq %0\n\t"
+			 "incq %1\n\t"
+			 "cli"
+			 : "+m"(shadow_a), "+m"(shadow_b)
+			 :
+			 : "rax", "memory");
+	test_check(self_hits == 1 && seen_a == 1 && seen_b == 0, "mov-ss-shadow",
+		   "interrupt saw a=%lu b=%lu (%lu hits)", (unsigned long)seen_a,
+		   (unsigned long)seen_b, (unsigned long)self_hits);
+}
+
+int guest_main(struct bulkhead_boot_info *bi);
+int guest_main(struct bulkhead_boot_info *bi)
+{
+	tsc_khz = bi->tsc_khz;
+	idt_install();
+	exc_set_handler(VEC_TIMER, on_timer);
+	exc_set_handler(VEC_HPET, on_hpet);
+	exc_set_handler(VEC_PIC, on_pic);
+	exc_set_handler(VEC_SELF, on_self);
+
+	/* x2APIC on, software-enabled, spurious vector 0xff. */
+	wrmsr(0x1b, rdmsr(0x1b) | (1u << 10) | (1u << 11));
+	wrmsr(0x80f, 0x1ff);
+	test_check(rdmsr(0x802) == 0, "x2apic-id", "APIC id %lu", (unsigned long)rdmsr(0x802));
+
+	test_lapic_periodic();
+	test_lapic_oneshot();
+	test_tsc_deadline();
+	test_sti_hlt();
+	test_mov_ss_shadow();
+	test_hpet_ioapic();
+	test_pit_pic();
+	printf("timers: %u check(s) failed\n", test_failures);
+	return (int)test_failures;
+}
