@@ -113,7 +113,8 @@ static __attribute__((noreturn)) void cpu_run(void)
 	if (!v)
 		cpu_park(); /* not part of any partition */
 	if (!vmx_cpu_enable() || !vmx_vcpu_init(v)) {
-		vm_stop(v->vm, true, "CPU %u could not enter VMX operation", this_cpu()->index);
+		log_err("CPU %u could not enter VMX operation", this_cpu()->index);
+		vm_fail_start(v->vm);
 		cpu_park();
 	}
 	if (v->id == 0) {

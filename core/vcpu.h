@@ -66,6 +66,7 @@ struct vcpu {
 	uint8_t sipi_vector;
 
 	unsigned int mmio_hint; /* last MMIO region hit */
+	bool halted_for_good; /* HLT with IF=0: only NMI/INIT/SIPI wake it */
 
 	struct vcpu_stats stats;
 	void *arch; /* struct vmx_vcpu */

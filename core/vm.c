@@ -10,6 +10,7 @@
 #include <core/elf_load.h>
 #include <core/guest_acpi.h>
 #include <core/guest_layout.h>
+#include <core/mbguest.h>
 #include <core/msr.h>
 #include <core/percpu.h>
 #include <core/pmm_global.h>
@@ -179,9 +180,47 @@ int vm_load(struct vm *vm)
 		st.rip = cfg->entry;
 		st.mode = VCPU_MODE_LONG64;
 		break;
-	default:
-		log_err("guest \"%s\": Multiboot kernel images are not supported yet", cfg->name);
-		return -1;
+	default: {
+		/* IMAGE_MULTIBOOT or IMAGE_MULTIBOOT2 (config_check allows no other):
+		 * the ELF32 entry state with the Multiboot EAX/EBX and EIP. */
+		struct mbguest_params mp;
+		struct mbguest_entry me;
+
+		memset(&mp, 0, sizeof(mp));
+		mp.cmdline = cfg->cmdline;
+		for (unsigned int i = 0; i < CONFIG_MAX_MODULES && cfg->modules[i]; i++) {
+			const struct mb2_module *m = mb2_find_module(&boot_info, cfg->modules[i]);
+			if (!m) {
+				log_err("guest \"%s\": module \"%s\" was not loaded by the boot loader",
+					cfg->name, cfg->modules[i]);
+				return -1;
+			}
+			mp.modules[mp.nmodules++] = (struct mbguest_module){
+				cfg->modules[i], (const uint8_t *)m->start, m->end - m->start
+			};
+		}
+		mp.info_gpa = MBGUEST_INFO_GPA;
+		mp.info_max = MBGUEST_INFO_MAX;
+		if (mbguest_load(cfg->image_kind, img, img_size, (uint8_t *)vm->ram_hpa, vm->ram_size,
+				 &mp, &me, err, sizeof(err))) {
+			log_err("guest \"%s\": image \"%s\": %s", cfg->name, cfg->image, err);
+			return -1;
+		}
+		st.mode = VCPU_MODE_PROT32;
+		st.rip = me.eip;
+		st.cr0 = CR0_PE | CR0_ET | CR0_NE;
+		st.cs_sel = GUEST_GDT_CODE32;
+		st.ds_sel = GUEST_GDT_DATA;
+		st.gdt_base = GUEST_GDT;
+		st.gdt_limit = 4 * 8 - 1;
+		st.rsp = GUEST_STACK_TOP;
+		st.rflags = 2;
+		st.gpr[R_RAX] = me.eax;
+		st.gpr[R_RBX] = me.ebx;
+		vm->boot_state = st;
+		vm->start_tsc = rdtsc();
+		return 0;
+	}
 	}
 
 	if (st.mode == VCPU_MODE_LONG64) {
@@ -323,7 +362,7 @@ void vm_create_all(void)
 bool vm_all_stopped(void)
 {
 	for (unsigned int i = 0; i < nvms; i++)
-		if (vms[i].state == VM_RUNNING || vms[i].state == VM_PAUSED)
+		if (vms[i].state != VM_STOPPED)
 			return false;
 	return true;
 }

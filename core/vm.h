@@ -12,7 +12,7 @@
 #include <lib/spinlock.h>
 
 enum vm_state {
-	VM_NOT_STARTED, /* rejected at boot: its problem was printed */
+	VM_NOT_STARTED, /* created; its CPU has not started it yet */
 	VM_RUNNING,
 	VM_PAUSED,
 	VM_STOPPED

@@ -53,10 +53,19 @@ static enum vcpu_action exit_cpuid(struct vcpu *v)
 static enum vcpu_action exit_hlt(struct vcpu *v)
 {
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+	struct vm *vm = v->vm;
 	if (!(rflags & RFLAGS_IF) && !event_queue_pending(&v->events)) {
-		/* Nothing can ever wake it: no NMI source is modelled yet. */
-		vm_stop(v->vm, false, "vCPU %u halted with interrupts disabled at RIP 0x%lx", v->id, v->rip);
-		return VCPU_STOP;
+		/* Only an NMI, INIT or SIPI from another vCPU can wake it. When
+		 * no vCPU of the guest is left running, the guest is done. */
+		v->halted_for_good = true;
+		bool all = true;
+		for (unsigned int i = 0; i < vm->nvcpus; i++)
+			all &= vm->vcpus[i].halted_for_good || vm->vcpus[i].state == VCPU_OFF;
+		if (all) {
+			vm_stop(vm, false, "vCPU %u halted with interrupts disabled at RIP 0x%lx",
+				v->id, v->rip);
+			return VCPU_STOP;
+		}
 	}
 	/* Wait inside the guest: re-enter in the HLT activity state (SDM
 	 * 24.4.2) so the CPU sleeps until an event is injected, a kick
@@ -199,7 +208,7 @@ static enum vcpu_action exit_ud(struct vcpu *v)
 
 static enum vcpu_action exit_xsetbv(struct vcpu *v)
 {
-	uint64_t cr4 = vmread(VMCS_CR4_SHADOW);
+	uint64_t cr4 = arch_vcpu_read_cr(v, 4); /* OSXSAVE is guest-owned */
 	uint32_t idx = (uint32_t)v->regs.gpr[R_RCX];
 	uint64_t val = (v->regs.gpr[R_RDX] << 32) | (uint32_t)v->regs.gpr[R_RAX];
 
