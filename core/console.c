@@ -1,21 +1,53 @@
 #include <core/console.h>
 
 #include <arch/x86_64/uart.h>
+#include <core/console_shell.h>
+#include <core/percpu.h>
 #include <lib/log.h>
 #include <lib/spinlock.h>
 #include <lib/string.h>
 
 static spinlock_t console_lock = SPINLOCK_INIT;
+static volatile int console_owner = -1; /* CPU holding console_lock */
+
+static int console_cpu_id(void)
+{
+	return ncpus_online ? (int)this_cpu()->index : 0;
+}
 
 void console_init(void)
 {
 	uart_init(0x3f8);
 }
 
+/* The shell writes while console_write_line holds the lock (to redraw its
+ * prompt): a CPU that already owns the console just writes. */
+void console_write_raw(const char *s, size_t n)
+{
+	int me = console_cpu_id();
+	if (console_owner == me) {
+		uart_write(s, n);
+		return;
+	}
+	spin_lock(&console_lock);
+	console_owner = me;
+	uart_write(s, n);
+	console_owner = -1;
+	spin_unlock(&console_lock);
+}
+
 void console_write_line(const char *line, size_t len)
 {
 	spin_lock(&console_lock);
+	console_owner = console_cpu_id();
+	/* A line typed at the shell prompt is moved below the new output. */
+	bool prompt = console_prompt_open();
+	if (prompt)
+		uart_write("\n", 1);
 	uart_write(line, len);
+	if (prompt)
+		console_redisplay();
+	console_owner = -1;
 	spin_unlock(&console_lock);
 }
 

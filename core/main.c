@@ -14,6 +14,7 @@
 #include <boot/boot.h>
 #include <core/bench.h>
 #include <core/config_check.h>
+#include <core/console_shell.h>
 #include <core/percpu.h>
 #include <core/pmm_global.h>
 #include <core/vm.h>
@@ -22,7 +23,6 @@
 #include <lib/string.h>
 #include <vmx/vmx.h>
 
-#define BULKHEAD_VERSION "0.1"
 
 extern char __image_start[], __image_end[];
 extern char boot_stack_top[];
@@ -106,12 +106,22 @@ static void irq_spurious(uint8_t vector)
 	(void)vector; /* no EOI for spurious interrupts (SDM 11.9) */
 }
 
+
 static __attribute__((noreturn)) void cpu_run(void)
 {
 	struct vcpu *v = this_cpu()->vcpu;
 
-	if (!v)
-		cpu_park(); /* not part of any partition */
+	if (this_cpu()->index == console_cpu)
+		console_shell_start();
+	if (!v) {
+		/* Not part of any partition: sleep, waking only for interrupts
+		 * (the console's tick on the console CPU). */
+		for (;;) {
+			irq_enable();
+			cpu_halt();
+			irq_disable();
+		}
+	}
 	if (!vmx_cpu_enable() || !vmx_vcpu_init(v)) {
 		log_err("CPU %u could not enter VMX operation", this_cpu()->index);
 		vm_fail_start(v->vm);
@@ -279,6 +289,13 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 		platform_idle_exit();
 		cpu_park();
 	}
+	/* The console (shell) runs on the first CPU no guest uses, else on
+	 * CPU 0 between its guest's exits (core/console_shell.c). */
+	for (unsigned int i = 0; i < ncpus_online; i++)
+		if (!percpus[i]->vcpu) {
+			console_cpu = i;
+			break;
+		}
 	smp_go = true;
 	cpu_run();
 }

@@ -37,6 +37,23 @@ enum vcpu_state {
 };
 
 #define VCPU_EXIT_STATS 80
+#define VCPU_SNAP_FIELDS 48
+
+/* A copy of a vCPU's state for the console, taken on its own CPU. */
+struct vcpu_snapshot {
+	uint64_t gpr[16];
+	uint64_t rip, rflags, cr0, cr2, cr3, cr4, efer;
+	struct {
+		uint16_t sel;
+		uint64_t base;
+		uint32_t limit, ar;
+	} seg[8]; /* ES CS SS DS FS GS LDTR TR */
+	unsigned int nfields;
+	struct {
+		const char *name;
+		uint64_t value;
+	} fields[VCPU_SNAP_FIELDS]; /* the VMCS fields worth showing */
+};
 
 struct vcpu_stats {
 	uint64_t exits[VCPU_EXIT_STATS];
@@ -67,6 +84,10 @@ struct vcpu {
 
 	unsigned int mmio_hint; /* last MMIO region hit */
 	bool halted_for_good; /* HLT with IF=0: only NMI/INIT/SIPI wake it */
+	volatile bool in_guest;  /* between VM entry and exit */
+	bool vmcs_ready;         /* its VMCS exists on its CPU */
+	volatile uint32_t snap_seq; /* bumped when `snap` was refreshed */
+	struct vcpu_snapshot snap;
 
 	struct vcpu_stats stats;
 	void *arch; /* struct vmx_vcpu */
@@ -76,6 +97,7 @@ struct vcpu {
 #define VCPU_REQ_INIT BIT(1) /* INIT: wait for a SIPI */
 #define VCPU_REQ_SIPI BIT(2) /* start in real mode at sipi_vector << 12 */
 #define VCPU_REQ_NMI BIT(3)  /* an NMI arrived */
+#define VCPU_REQ_SNAPSHOT BIT(4) /* fill `snap` for the console */
 
 /* Posts a request and kicks the vCPU's CPU out of guest mode or idle. */
 void vcpu_request(struct vcpu *v, uint32_t req);
@@ -97,6 +119,14 @@ struct vcpu_entry_state {
 
 /* Loads the entry state into the vCPU (arch hook, implemented by vmx/). */
 bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st);
+
+/* Fills `s` from the current VMCS (on the vCPU's own CPU). */
+void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s);
+/* Name of a VM-exit reason, for statistics. */
+const char *arch_exit_reason_name(unsigned int reason);
+/* Takes a snapshot of any vCPU: directly on its own CPU, else by request
+ * (waits up to 100 ms). False when the vCPU has no state yet. */
+bool vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *out);
 
 /* Guest control registers as the guest sees them (read shadows applied). */
 uint64_t arch_vcpu_read_cr(struct vcpu *v, unsigned int cr);

@@ -36,6 +36,15 @@ static void vm_uart_tx(void *ctx, uint8_t byte)
 	guest_console_putc(&vm->console, byte);
 }
 
+/* COM1's interrupt line is ISA IRQ 4 on the guest's PIC and IOAPIC. */
+static void vm_uart_irq(void *ctx, unsigned int line, bool level)
+{
+	struct vm *vm = ctx;
+	spin_lock(&vm->plat.lock);
+	vplatform_set_irq(vm, line, level);
+	spin_unlock(&vm->plat.lock);
+}
+
 static uint64_t ept_alloc(void *ctx)
 {
 	(void)ctx;
@@ -287,7 +296,9 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 	msr_bitmap_init(vm->msr_bitmap);
 
 	guest_console_init(&vm->console, cfg->name);
-	vuart_init(&vm->uart, 0x3f8, 4, vm_uart_tx, vm, NULL);
+	struct irq_sink uart_irq = { vm_uart_irq, vm };
+	vuart_init(&vm->uart, 0x3f8, 4, vm_uart_tx, vm,
+		   (cfg->devices & DEV_PLATFORM) ? &uart_irq : NULL);
 	vm->nvcpus = cfg->ncpus;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -448,6 +459,22 @@ void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, u
 	vapic_deliver(vm, vector, mode, logical, dest, level);
 }
 
+void vm_pause(struct vm *vm)
+{
+	vm->state = VM_PAUSED;
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	log_info("guest \"%s\" paused", vm->cfg->name);
+}
+
+void vm_resume(struct vm *vm)
+{
+	vm->state = VM_RUNNING;
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	log_info("guest \"%s\" resumed", vm->cfg->name);
+}
+
 void vm_request_poweroff(struct vm *vm, const char *why)
 {
 	vm_stop(vm, false, "%s", why);
@@ -456,11 +483,19 @@ void vm_request_poweroff(struct vm *vm, const char *why)
 void vm_request_reset(struct vm *vm, const char *why)
 {
 	log_info("guest \"%s\" resets: %s", vm->cfg->name, why);
+	spin_lock(&vm->lock);
+	guest_console_flush(&vm->console);
+	spin_unlock(&vm->lock);
 	vm->state = VM_STOPPED;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].state = VCPU_PARKED;
 		vcpu_kick(&vm->vcpus[i]);
 	}
+	/* Its RAM is rewritten below: wait until no vCPU is inside it. */
+	uint64_t end = rdtsc() + tsc_hz;
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		while (vm->vcpus[i].in_guest && rdtsc() < end)
+			cpu_relax();
 	if (vm_start(vm))
 		vm_fail_start(vm);
 }

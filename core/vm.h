@@ -75,6 +75,9 @@ void vm_fail_start(struct vm *vm);
 void vm_irq_kick(struct vm *vm);
 void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,
 		    bool level);
+/* Console actions: stop/resume running the guest's vCPUs. */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
 /* The guest asked to power off (clean stop) or to reset (always restarts). */
 void vm_request_poweroff(struct vm *vm, const char *why);
 void vm_request_reset(struct vm *vm, const char *why);

@@ -45,6 +45,7 @@ cleanup() {
 	trap '' INT TERM HUP
 	bh_kill_tree "$EMU_PID"
 	EMU_PID=""
+	[ -z "${DRIVER_PID:-}" ] || kill "$DRIVER_PID" 2>/dev/null || true
 	if [ "$EMU" = bochs ] && [ -f "$OUT.emu" ]; then
 		bochs_e9 <"$OUT.emu" >"$OUT.e9" || true
 		[ -f "$TMP/bochs.log" ] && cp "$TMP/bochs.log" "$OUT.bochslog"
@@ -72,9 +73,19 @@ bochs_e9() {
 		     { print }'
 }
 
+# EMU_INPUT=<script>: COM1 becomes a TCP socket that tests/serial_driver.py
+# drives with the script (typing into the console) while it records the
+# transcript into OUT (Bochs only).
+COM1="com1: enabled=1, mode=file, dev=\"$OUT\""
+if [ -n "${EMU_INPUT:-}" ] && [ "$EMU" = bochs ]; then
+	PORT=$((21000 + RANDOM % 20000))
+	COM1="com1: enabled=1, mode=socket-server, dev=localhost:$PORT"
+	: >"$OUT"
+fi
+
 case $EMU in
 bochs)
-	bh_bochsrc "$ISO" "$CPUS" "com1: enabled=1, mode=file, dev=\"$OUT\"" "$TMP/bochs.log" >"$TMP/bochsrc"
+	bh_bochsrc "$ISO" "$CPUS" "$COM1" "$TMP/bochs.log" >"$TMP/bochsrc"
 	printf 'c\n' >"$TMP/rc"
 	# `display_library: term` needs a terminal: script gives it a pty.
 	# TERM pinned so curses behaves the same everywhere (CI has none).
@@ -93,6 +104,11 @@ esac
 # Own process group (setsid), so the whole emulator tree can be killed.
 (cd "$TMP" && exec setsid "${CMD[@]}") </dev/null >"$OUT.emu" 2>&1 &
 EMU_PID=$!
+if [ -n "${PORT:-}" ]; then
+	python3 "$(dirname "${BASH_SOURCE[0]}")/serial_driver.py" "$PORT" "$OUT" "$EMU_INPUT" \
+		>"$OUT.driver" 2>&1 &
+	DRIVER_PID=$!
+fi
 
 seen() {
 	# (no pipe: grep -q stopping early would SIGPIPE tr and, with pipefail, fail)

@@ -196,12 +196,14 @@ bh_spec_lint() {
 		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
 		read -r word rest <<<"$line"
 		case $word in
-		config | emu | cpus | timeout | until | expect | reject)
+		config | emu | cpus | timeout | until | expect | reject | input | increasing)
 			[ -n "$rest" ] || { echo "line $n: '$word' needs a value"; return 1; } ;;
 		count)
 			[[ $rest =~ ^[0-9]+[[:space:]]+[^[:space:]] ]] || { echo "line $n: use 'count <n> <regex>'"; return 1; } ;;
 		order)
 			[[ $rest =~ ^[^[:space:]]+[[:space:]]+[^[:space:]] ]] || { echo "line $n: use 'order <regex1> <regex2>'"; return 1; } ;;
+		none_between)
+			[[ $rest =~ ^[^[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+[^[:space:]] ]] || { echo "line $n: use 'none_between <regex1> <regex2> <regex3>'"; return 1; } ;;
 		*)
 			echo "line $n: unknown directive '$word'"
 			return 1 ;;
@@ -253,6 +255,34 @@ bh_spec_check() {
 		[ -n "$l2" ] || { echo "order: /$r2/ not seen"; return 1; }
 		[ "$l1" -lt "$l2" ] || { echo "order: /$r1/ (line $l1) does not precede /$r2/ (line $l2)"; return 1; }
 	done < <(bh_spec_get "$spec" order)
+	# none_between <rx1> <rx2> <rx3>: no line matching rx3 strictly between
+	# the first rx1 line and the first rx2 line after it.
+	while IFS= read -r rest; do
+		[ -n "$rest" ] || continue
+		read -r r1 r2 re <<<"$rest"
+		l1=$(bh_first_line "$log" "$r1")
+		[ -n "$l1" ] || { echo "none_between: /$r1/ not seen"; return 1; }
+		l2=$(tail -n +"$((l1 + 1))" "$log" | grep -n -E -m 1 -e "$r2" | cut -d: -f1 || true)
+		[ -n "$l2" ] || { echo "none_between: /$r2/ not seen after /$r1/"; return 1; }
+		hit=$(tail -n +"$((l1 + 1))" "$log" | head -n "$((l2 - 1))" | grep -E -m 1 -e "$re" || true)
+		[ -z "$hit" ] || { echo "none_between: '$hit' appears between /$r1/ and /$r2/"; return 1; }
+	done < <(bh_spec_get "$spec" none_between)
+	# increasing <regex with one (group)>: the numbers the group captures on
+	# matching lines, in order, are at least two and strictly increasing.
+	while IFS= read -r re; do
+		[ -n "$re" ] || continue
+		local prev="" nums=0 v
+		while IFS= read -r v; do
+			[ -n "$v" ] || continue
+			nums=$((nums + 1))
+			if [ -n "$prev" ] && [ "$v" -le "$prev" ]; then
+				echo "increasing: /$re/ went from $prev to $v"
+				return 1
+			fi
+			prev=$v
+		done < <(grep -E -e "$re" "$log" | sed -E "s/.*$re.*/\1/")
+		[ "$nums" -ge 2 ] || { echo "increasing: /$re/ matched $nums line(s), need 2"; return 1; }
+	done < <(bh_spec_get "$spec" increasing)
 	return 0
 }
 
@@ -261,7 +291,7 @@ bh_spec_check() {
 # <name>.emu.log (emu.sh's verdict), <name>.emulator.log (the emulator's own
 # output) and, for Bochs, <name>.bochs.log.
 bh_boot_test() {
-	local spec=$1 name cfg emu cpus tmo until iso log start rc why secs raw
+	local spec=$1 name cfg emu cpus tmo until iso log start rc why secs raw input
 	name=$(basename "$spec" .t)
 	log=$BH_LOGDIR/$name.log
 	if ! why=$(bh_spec_lint "$spec"); then
@@ -273,6 +303,8 @@ bh_boot_test() {
 	cpus=$(bh_spec_one "$spec" cpus 1)
 	tmo=$(bh_spec_one "$spec" timeout 300)
 	until=$(bh_spec_one "$spec" until "$BH_DEFAULT_UNTIL")
+	input=$(bh_spec_one "$spec" input "")
+	[ -n "$input" ] && input=$BH_ROOT/tests/boot/$input
 	iso=$BH_ROOT/build/$cfg/bulkhead.iso
 	if [ -e "$BH_LOGDIR/.build-failed-$cfg" ]; then
 		bh_result FAIL "boot/$name" "build of CONFIG=$cfg failed (see build/test-logs/build-$cfg.log)"
@@ -286,7 +318,7 @@ bh_boot_test() {
 	rm -f "$log" "$log.e9" "$raw" "$raw.e9" "$BH_LOGDIR/$name.emulator.log" "$BH_LOGDIR/$name.bochs.log"
 	start=$(bh_now_ms)
 	rc=0
-	"$BH_ROOT/tests/emu.sh" "$emu" "$iso" "$raw" "$tmo" "$cpus" "$until" \
+	EMU_INPUT=$input "$BH_ROOT/tests/emu.sh" "$emu" "$iso" "$raw" "$tmo" "$cpus" "$until" \
 		>"$BH_LOGDIR/$name.emu.log" 2>&1 || rc=$?
 	secs=$(bh_secs "$start")
 	tr -d '\r' <"$raw" >"$log" 2>/dev/null || : >"$log"

@@ -97,6 +97,7 @@ bool vmx_vcpu_init(struct vcpu *v)
 	vmwrite(VMCS_CR4_MASK, x->cr4_shadow_mask);
 
 	vmcs_set_host_state();
+	v->vmcs_ready = true;
 	return true;
 }
 
@@ -258,4 +259,68 @@ void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st)
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
 	vmwrite(VMCS_GUEST_RSP, st->gpr[R_RSP]);
 	vmwrite(VMCS_GUEST_RFLAGS, st->rflags);
+}
+
+static const struct {
+	uint32_t field;
+	const char *name;
+} snap_fields[] = {
+	{ VMCS_PIN_CTLS, "pin-based controls" },
+	{ VMCS_PROC_CTLS, "processor-based controls" },
+	{ VMCS_PROC_CTLS2, "secondary controls" },
+	{ VMCS_EXIT_CTLS, "VM-exit controls" },
+	{ VMCS_ENTRY_CTLS, "VM-entry controls" },
+	{ VMCS_EXCEPTION_BITMAP, "exception bitmap" },
+	{ VMCS_CR0_MASK, "CR0 guest/host mask" },
+	{ VMCS_CR0_SHADOW, "CR0 read shadow" },
+	{ VMCS_CR4_MASK, "CR4 guest/host mask" },
+	{ VMCS_CR4_SHADOW, "CR4 read shadow" },
+	{ VMCS_EPT_POINTER, "EPT pointer" },
+	{ VMCS_VPID, "VPID" },
+	{ VMCS_TSC_OFFSET, "TSC offset" },
+	{ VMCS_EXIT_REASON, "exit reason" },
+	{ VMCS_EXIT_QUAL, "exit qualification" },
+	{ VMCS_EXIT_INTR_INFO, "exit interruption info" },
+	{ VMCS_IDT_VECTORING_INFO, "IDT-vectoring info" },
+	{ VMCS_EXIT_INSN_LEN, "exit instruction length" },
+	{ VMCS_GUEST_PHYS_ADDR, "guest-physical address" },
+	{ VMCS_GUEST_LINEAR_ADDR, "guest-linear address" },
+	{ VMCS_ENTRY_INTR_INFO, "entry interruption info" },
+	{ VMCS_GUEST_INTERRUPTIBILITY, "interruptibility" },
+	{ VMCS_GUEST_ACTIVITY, "activity state" },
+	{ VMCS_GUEST_RSP, "guest RSP" },
+	{ VMCS_GUEST_RIP, "guest RIP" },
+	{ VMCS_GUEST_RFLAGS, "guest RFLAGS" },
+	{ VMCS_GUEST_GDTR_BASE, "guest GDTR base" },
+	{ VMCS_GUEST_IDTR_BASE, "guest IDTR base" },
+	{ VMCS_GUEST_PAT, "guest PAT" },
+	{ VMCS_PREEMPTION_TIMER, "preemption timer" },
+	{ VMCS_HOST_RIP, "host RIP" },
+	{ VMCS_HOST_RSP, "host RSP" },
+	{ VMCS_HOST_CR3, "host CR3" },
+};
+
+void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
+{
+	memcpy(s->gpr, v->regs.gpr, sizeof(s->gpr));
+	s->gpr[R_RSP] = vmread(VMCS_GUEST_RSP);
+	s->rip = vmread(VMCS_GUEST_RIP);
+	s->rflags = vmread(VMCS_GUEST_RFLAGS);
+	s->cr0 = arch_vcpu_read_cr(v, 0);
+	s->cr2 = v->regs.cr2;
+	s->cr3 = vmread(VMCS_GUEST_CR3);
+	s->cr4 = arch_vcpu_read_cr(v, 4);
+	s->efer = vmread(VMCS_GUEST_EFER);
+	for (int i = 0; i < SEG_COUNT; i++) {
+		s->seg[i].sel = (uint16_t)vmread(VMCS_GUEST_ES_SEL + 2 * i);
+		s->seg[i].base = vmread(VMCS_GUEST_ES_BASE + 2 * i);
+		s->seg[i].limit = (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + 2 * i);
+		s->seg[i].ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * i);
+	}
+	s->nfields = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(snap_fields) && i < VCPU_SNAP_FIELDS; i++) {
+		s->fields[s->nfields].name = snap_fields[i].name;
+		s->fields[s->nfields].value = vmread(snap_fields[i].field);
+		s->nfields++;
+	}
 }

@@ -9,6 +9,7 @@
 
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/trap.h>
+#include <core/console_shell.h>
 #include <core/vm.h>
 #include <lib/log.h>
 #include <vmx/vmcs.h>
@@ -238,6 +239,7 @@ static enum vcpu_action exit_invd(struct vcpu *v)
 static enum vcpu_action exit_preempt_timer(struct vcpu *v)
 {
 	(void)v;
+	cpu_tick();
 	return VCPU_RESTART;
 }
 
@@ -334,4 +336,9 @@ enum vcpu_action vmx_dispatch_exit(struct vcpu *v, uint32_t reason)
 	if (reason >= EXIT_REASON_MAX || !vmx_exit_table[reason].handler)
 		return exit_unexpected(v);
 	return vmx_exit_table[reason].handler(v);
+}
+
+const char *arch_exit_reason_name(unsigned int reason)
+{
+	return vmx_exit_name(reason);
 }

@@ -193,16 +193,20 @@ static void vmx_arm_timer(struct vcpu *v)
 		}
 		deadline = MIN(deadline, vapic_timer(v, now));
 	}
-	if (deadline == DEV_NO_DEADLINE || !vmx_caps.has_preempt_timer) {
-		if (x->preempt_on) {
-			vmwrite(VMCS_PIN_CTLS, vmx_caps.pin);
-			x->preempt_on = false;
-		}
+	if (!vmx_caps.has_preempt_timer)
 		return;
-	}
-	uint64_t tsc = vm->start_tsc + (uint64_t)((unsigned __int128)deadline * tsc_hz / 1000000000u);
+	/* Every CPU also comes out at least every 10 ms: requests and the
+	 * console must not depend on an IPI reaching a guest that runs with
+	 * interrupts disabled (Bochs holds such IPIs pending until the guest
+	 * sets IF, although external-interrupt exiting is on). */
 	uint64_t now_tsc = rdtsc();
-	uint64_t ticks = tsc > now_tsc ? (tsc - now_tsc) >> vmx_caps.preempt_shift : 0;
+	uint64_t ticks = tsc_hz / 100;
+	if (deadline != DEV_NO_DEADLINE) {
+		uint64_t tsc = vm->start_tsc +
+			       (uint64_t)((unsigned __int128)deadline * tsc_hz / 1000000000u);
+		ticks = MIN(ticks, tsc > now_tsc ? tsc - now_tsc : 0);
+	}
+	ticks >>= vmx_caps.preempt_shift;
 	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
 	if (!x->preempt_on) {
 		vmwrite(VMCS_PIN_CTLS, vmx_caps.pin | PIN_PREEMPTION_TIMER);
@@ -250,6 +254,10 @@ static void vmx_process_requests(struct vcpu *v)
 	}
 	if (req & VCPU_REQ_NMI)
 		event_queue_nmi(&v->events);
+	if (req & VCPU_REQ_SNAPSHOT) {
+		arch_vcpu_snapshot(v, &v->snap);
+		__atomic_add_fetch(&v->snap_seq, 1, __ATOMIC_RELEASE);
+	}
 	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_OFF && vm->state == VM_RUNNING) {
 		/* SIPI: real mode, CS = vector << 8, IP = 0 (SDM 9.4.4.1 / 11.6.1). */
 		struct vcpu_entry_state st = {
@@ -319,7 +327,9 @@ void vmx_vcpu_loop(struct vcpu *v)
 			continue;
 		}
 
+		v->in_guest = true;
 		int r = vmx_enter(&v->regs, x->launched);
+		v->in_guest = false;
 		uint64_t t0 = rdtsc();
 		if (r) {
 			if (r == 2)
@@ -367,5 +377,6 @@ void vmx_vcpu_loop(struct vcpu *v)
 			v->stats.ticks[reason] += rdtsc() - t0;
 		}
 		v->stats.total++;
+
 	}
 }

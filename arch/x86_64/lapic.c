@@ -99,7 +99,9 @@ void lapic_timer_periodic(uint8_t vector, uint32_t hz)
 	tsc_delay_us(1000);
 	uint32_t per_ms = 0xffffffff - lapic_read(REG_TIMER_CUR);
 	lapic_write(REG_TIMER_INIT, 0);
-	uint32_t count = per_ms * 1000 / hz;
+	uint64_t count = (uint64_t)per_ms * 1000 / hz;
+	if (count > 0xffffffffull)
+		count = 0xffffffffull;
 	lapic_write(REG_LVT_TIMER, BIT(17) | vector); /* periodic */
-	lapic_write(REG_TIMER_INIT, count ? count : 1);
+	lapic_write(REG_TIMER_INIT, count ? (uint32_t)count : 1);
 }
