@@ -100,19 +100,30 @@ $(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_RULE,$(g))))
 # Standalone 32-bit kernels (Multiboot v1/v2, ELF32 test kernels): one NASM
 # file each, linked at 1 MiB without the guest library.
 KERNEL32_NAMES := $(basename $(notdir $(wildcard tests/kernel32/*.asm)))
+# A plain ELF32 guest must not have its ELF headers in a segment below 1 MiB.
+K32_LDFLAGS_elf32test := -N
 $(BUILD)/guests/%.elf: tests/kernel32/%.asm
 	@mkdir -p $(dir $@) $(BUILD)/k32
 	$(NASM) -f elf32 -o $(BUILD)/k32/$*.o $<
-	$(LD) -m elf_i386 -nostdlib -z noexecstack -Ttext 0x100000 -e _start -o $@ $(BUILD)/k32/$*.o
+	$(LD) -m elf_i386 -nostdlib -z noexecstack -Ttext 0x100000 -e _start $(K32_LDFLAGS_$*) \
+		-o $@ $(BUILD)/k32/$*.o
 
-guests: $(foreach g,$(GUEST_NAMES) $(KERNEL32_NAMES),$(BUILD)/guests/$(g).elf)
+# Raw (flat binary) guests: one NASM file each, `org` at their load address.
+RAW_NAMES := $(basename $(notdir $(wildcard tests/raw/*.asm)))
+$(BUILD)/guests/%.bin: tests/raw/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+
+guests: $(foreach g,$(GUEST_NAMES) $(KERNEL32_NAMES),$(BUILD)/guests/$(g).elf) \
+	$(foreach g,$(RAW_NAMES),$(BUILD)/guests/$(g).bin)
 
 # --- the ISO -----------------------------------------------------------------
 # grub.cfg and the module list come from the configuration itself (cfgcheck
 # prints the module names it references), so the ISO always matches the table.
 # Only the guest programs this configuration names are built (MODULES comes
 # from the checker in a second make pass).
-MODULE_ELFS := $(foreach m,$(MODULES),$(if $(filter $(m),$(GUEST_NAMES) $(KERNEL32_NAMES)),$(BUILD)/guests/$(m).elf))
+MODULE_ELFS := $(foreach m,$(MODULES),$(if $(filter $(m),$(GUEST_NAMES) $(KERNEL32_NAMES)),$(BUILD)/guests/$(m).elf) \
+	$(if $(filter $(m),$(RAW_NAMES)),$(BUILD)/guests/$(m).bin))
 $(OUT)/bulkhead.iso: $(OUT)/bulkhead.elf $(OUT)/cfgcheck $(MODULE_ELFS) tools/mkiso.sh $(wildcard guests/$(CONFIG).cmdline tests/configs/$(CONFIG).cmdline)
 	tools/mkiso.sh $(OUT) $(BUILD)/guests $(CONFIG)
 

@@ -79,6 +79,9 @@ enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value
 	case 0x2ff: /* IA32_MTRR_DEF_TYPE: MTRRs enabled, default write-back */
 		*value = 0x806;
 		return VCPU_COMPLETE;
+	case 0x3b: /* IA32_TSC_ADJUST: the guest's own adjustments */
+		*value = v->tsc_adjust;
+		return VCPU_COMPLETE;
 	case 0x179: /* IA32_MCG_CAP: no banks */
 	case 0x17a: /* IA32_MCG_STATUS */
 		*value = 0;
@@ -106,6 +109,10 @@ enum vcpu_action vcpu_handle_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value)
 		return VCPU_COMPLETE;
 	case MSR_IA32_TSC:
 		arch_vcpu_set_tsc(v, value);
+		return VCPU_COMPLETE;
+	case 0x3b: /* IA32_TSC_ADJUST moves this vCPU's TSC by the change (SDM 17.17.3) */
+		arch_vcpu_set_tsc(v, arch_vcpu_read_tsc(v) + (value - v->tsc_adjust));
+		v->tsc_adjust = value;
 		return VCPU_COMPLETE;
 	case 0x8b:
 	case 0x1a0:

@@ -10,6 +10,8 @@ void msr_bitmap_init(uint8_t *bm);
 uint64_t arch_vcpu_read_efer(struct vcpu *v);
 /* Returns false when the change is illegal in the current mode (#GP). */
 bool arch_vcpu_write_efer(struct vcpu *v, uint64_t efer);
+/* The guest's TSC now. */
+uint64_t arch_vcpu_read_tsc(struct vcpu *v);
 /* Makes the guest's TSC read `value` now. */
 void arch_vcpu_set_tsc(struct vcpu *v, uint64_t value);
 

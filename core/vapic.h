@@ -34,6 +34,13 @@ bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc);
  * the MSR is not an APIC one. */
 bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value, bool *handled);
 bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled);
+/* A lock-free look at the IRR: true when nothing can be pending (a racing
+ * set_irq kicks the vCPU, so it is looked at again). */
+static inline bool vapic_irr_empty(const struct vapic *a)
+{
+	const uint32_t *irr = a->lapic.irr;
+	return !(irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] | irr[7]);
+}
 /* The vector the APIC would deliver now, or -1; and its acknowledgement. */
 int vapic_pending(struct vcpu *v);
 void vapic_ack(struct vcpu *v, uint8_t vector);

@@ -486,11 +486,13 @@ void vm_request_reset(struct vm *vm, const char *why)
 	spin_lock(&vm->lock);
 	guest_console_flush(&vm->console);
 	spin_unlock(&vm->lock);
-	vm->state = VM_STOPPED;
+	/* "Starting", not stopped: the machine must not look idle meanwhile. */
+	vm->state = VM_NOT_STARTED;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].state = VCPU_PARKED;
 		vcpu_kick(&vm->vcpus[i]);
 	}
+	vm->restarts++; /* the boot count the guest sees */
 	/* Its RAM is rewritten below: wait until no vCPU is inside it. */
 	uint64_t end = rdtsc() + tsc_hz;
 	for (unsigned int i = 0; i < vm->nvcpus; i++)

@@ -8,8 +8,7 @@
 
 uint64_t vplatform_now(const struct vm *vm)
 {
-	uint64_t ticks = rdtsc() - vm->start_tsc;
-	return (uint64_t)((unsigned __int128)ticks * 1000000000u / (tsc_hz ? tsc_hz : 1));
+	return tsc_to_ns(rdtsc() - vm->start_tsc);
 }
 
 static void vplat_update_deadline(struct vplatform *p)

@@ -28,6 +28,9 @@ done
 		if [ -f "$guests/$m.elf" ]; then
 			cp "$guests/$m.elf" "$root/boot/$m.elf"
 			echo "  module2 /boot/$m.elf $m"
+		elif [ -f "$guests/$m.bin" ]; then
+			cp "$guests/$m.bin" "$root/boot/$m.bin"
+			echo "  module2 /boot/$m.bin $m"
 		elif [ -f "tests/images/$m" ]; then
 			cp "tests/images/$m" "$root/boot/$m"
 			echo "  module2 /boot/$m $m"

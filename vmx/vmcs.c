@@ -172,6 +172,8 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 
+	x->due_ns = 0; /* device deadlines are relative to a new start: recompute */
+	x->due_tsc = 0;
 	/* All vCPUs of a guest share one TSC that started with the guest. */
 	vmwrite(VMCS_TSC_OFFSET, -v->vm->start_tsc);
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));
@@ -215,6 +217,12 @@ bool arch_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 		return false;
 	vmwrite(VMCS_GUEST_EFER, (efer & ~EFER_LMA) | (old & EFER_LMA));
 	return true;
+}
+
+uint64_t arch_vcpu_read_tsc(struct vcpu *v)
+{
+	(void)v;
+	return rdtsc() + vmread(VMCS_TSC_OFFSET);
 }
 
 void arch_vcpu_set_tsc(struct vcpu *v, uint64_t value)

@@ -122,7 +122,7 @@ static bool vmx_inject_events(struct vcpu *v)
 	 * (ExtINT) or while its APIC is off. The unlocked look at the PIC is
 	 * a hint; vplatform_pic_pending() decides. */
 	if (vm->cfg->devices & DEV_PLATFORM) {
-		irq = vapic_pending(v);
+		irq = vapic_irr_empty(&vm->vapics[v->id]) ? -1 : vapic_pending(v);
 		if (irq < 0 && v->id == 0 && vpic_has_intr(&vm->plat.pic) && vapic_accepts_pic(v)) {
 			irq = vplatform_pic_pending(vm);
 			from_pic = irq >= 0;
@@ -179,19 +179,28 @@ static void vmx_arm_timer(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 	struct vm *vm = v->vm;
-	uint64_t deadline = DEV_NO_DEADLINE;
+	uint64_t now_tsc = rdtsc();
 
 	if (vm->cfg->devices & DEV_PLATFORM) {
-		uint64_t now = vplatform_now(vm);
-		if (v->id == 0) {
-			if (now >= vm->plat.deadline) {
+		/* Fire what expired; the models are only consulted when the
+		 * cached earliest deadline has passed or a deadline moved. */
+		if (now_tsc >= x->due_tsc) {
+			uint64_t now = tsc_to_ns(now_tsc - vm->start_tsc);
+			if (v->id == 0 && now >= vm->plat.deadline) {
 				spin_lock(&vm->plat.lock);
 				vplatform_advance(vm, now);
 				spin_unlock(&vm->plat.lock);
 			}
-			deadline = vm->plat.deadline;
+			vapic_timer(v, now);
 		}
-		deadline = MIN(deadline, vapic_timer(v, now));
+		uint64_t deadline = vlapic_next_deadline(&vm->vapics[v->id].lapic);
+		if (v->id == 0)
+			deadline = MIN(deadline, vm->plat.deadline);
+		if (deadline != x->due_ns) {
+			x->due_ns = deadline;
+			x->due_tsc = deadline == DEV_NO_DEADLINE ? UINT64_MAX :
+								   vm->start_tsc + ns_to_tsc(deadline);
+		}
 	}
 	if (!vmx_caps.has_preempt_timer)
 		return;
@@ -199,13 +208,9 @@ static void vmx_arm_timer(struct vcpu *v)
 	 * console must not depend on an IPI reaching a guest that runs with
 	 * interrupts disabled (Bochs holds such IPIs pending until the guest
 	 * sets IF, although external-interrupt exiting is on). */
-	uint64_t now_tsc = rdtsc();
 	uint64_t ticks = tsc_hz / 100;
-	if (deadline != DEV_NO_DEADLINE) {
-		uint64_t tsc = vm->start_tsc +
-			       (uint64_t)((unsigned __int128)deadline * tsc_hz / 1000000000u);
-		ticks = MIN(ticks, tsc > now_tsc ? tsc - now_tsc : 0);
-	}
+	if (x->due_tsc != UINT64_MAX)
+		ticks = MIN(ticks, x->due_tsc > now_tsc ? x->due_tsc - now_tsc : 0);
 	ticks >>= vmx_caps.preempt_shift;
 	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
 	if (!x->preempt_on) {
@@ -241,6 +246,7 @@ static void vmx_process_requests(struct vcpu *v)
 			vm_stop(vm, true, "could not load vCPU %u's entry state", v->id);
 			return;
 		}
+		v->tsc_adjust = 0;
 		v->state = VCPU_RUNNING;
 	}
 	if (req & VCPU_REQ_INIT) {

@@ -8,6 +8,7 @@
 #define PORT_61 0x61
 
 uint64_t tsc_hz;
+uint64_t tsc_ns_mult, tsc_ticks_mult;
 
 uint64_t tsc_calibrate(void)
 {
@@ -31,6 +32,8 @@ uint64_t tsc_calibrate(void)
 		tsc_hz = 1000000000ull; /* a guess; said so in the boot log */
 	else
 		tsc_hz = (t1 - t0) * 1000 / ms;
+	tsc_ns_mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
+	tsc_ticks_mult = (uint64_t)(((unsigned __int128)tsc_hz << 32) / 1000000000u);
 	return tsc_hz;
 }
 

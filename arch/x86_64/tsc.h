@@ -5,6 +5,20 @@
 
 extern uint64_t tsc_hz;
 
+/* 32.32 fixed-point factors set by tsc_calibrate(): conversions on hot
+ * paths are one multiply instead of a 128-bit division. */
+extern uint64_t tsc_ns_mult, tsc_ticks_mult;
+
+static inline uint64_t tsc_to_ns(uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks * tsc_ns_mult) >> 32);
+}
+
+static inline uint64_t ns_to_tsc(uint64_t ns)
+{
+	return (uint64_t)(((unsigned __int128)ns * tsc_ticks_mult) >> 32);
+}
+
 /* Measures the TSC against PIT channel 2 (which needs no interrupt). */
 uint64_t tsc_calibrate(void);
 /* Busy-waits `us` microseconds. */

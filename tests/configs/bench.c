@@ -9,6 +9,6 @@ const struct bulkhead_config bulkhead_config = {
 		.cpus = { 0 },
 		.ram_size = MiB(8),
 		.image = "bench",
-		.devices = DEV_UART0,
+		.devices = DEV_UART0 | DEV_PLATFORM,
 	} },
 };

@@ -39,11 +39,65 @@ static uint64_t bench_pio(void)
 	return (total - empty) / ROUNDS;
 }
 
+static uint64_t bench_mmio_ioapic(void)
+{
+	volatile uint32_t *sel = (volatile uint32_t *)0xfec00000ull;
+	volatile uint32_t *win = (volatile uint32_t *)0xfec00010ull;
+	uint64_t total = 0;
+	*sel = 1; /* version register */
+	for (int i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+		(void)*win;
+		total += rdtsc() - t0;
+	}
+	return total / ROUNDS;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static volatile uint64_t fired_at;
+
+static void on_timer(struct exc_frame *f)
+{
+	(void)f;
+	fired_at = rdtsc();
+	wrmsr(0x80b, 0);
+}
+
+/* From a TSC-deadline expiry to the guest's handler running: the hypervisor's
+ * timer path (preemption-timer exit, APIC model, injection). */
+static uint64_t bench_timer_latency(const struct bulkhead_boot_info *bi)
+{
+	const int rounds = 50;
+	uint64_t total = 0;
+	idt_install();
+	exc_set_handler(0x40, on_timer);
+	wrmsr(0x1b, (0xfee00000ull) | (1u << 11) | (1u << 10) | (1u << 8));
+	wrmsr(0x80f, 0x1ff);
+	wrmsr(0x832, (2u << 17) | 0x40);
+	for (int i = 0; i < rounds; i++) {
+		fired_at = 0;
+		uint64_t deadline = rdtsc() + bi->tsc_khz / 10; /* 100 us */
+		wrmsr(0x6e0, deadline);
+		__asm__ volatile("sti");
+		while (!fired_at)
+			__asm__ volatile("pause");
+		__asm__ volatile("cli");
+		total += fired_at - deadline;
+	}
+	return total / rounds;
+}
+
 int guest_main(struct bulkhead_boot_info *bi);
 int guest_main(struct bulkhead_boot_info *bi)
 {
-	(void)bi;
 	printf("BENCH cpuid-roundtrip %lu ticks\n", (unsigned long)bench_cpuid());
 	printf("BENCH pio-vuart-read %lu ticks\n", (unsigned long)bench_pio());
+	printf("BENCH mmio-ioapic-read %lu ticks\n", (unsigned long)bench_mmio_ioapic());
+	printf("BENCH timer-injection-latency %lu ticks\n",
+	       (unsigned long)bench_timer_latency(bi));
 	return 0;
 }
