@@ -1,6 +1,7 @@
 #include <core/vapic.h>
 
 #include <arch/x86_64/tsc.h>
+#include <core/pmm_global.h>
 #include <core/vm.h>
 #include <lib/log.h>
 #include <lib/string.h>
@@ -37,8 +38,188 @@ void vapic_init(struct vcpu *v)
 		.eoi = vapic_eoi_cb,
 		.ctx = a,
 	};
+	/* The page and whether the VMCS uses it survive a guest reset; the
+	 * page's contents do not. vapic_update_mode() settles the rest. */
+	uint64_t page = a->page;
+	bool vid = a->vid;
 	memset(a, 0, sizeof(*a));
+	a->page = page ? page : page_alloc_zeroed();
+	a->vid = vid;
+	if (a->page)
+		memset((void *)a->page, 0, PAGE_SIZE);
 	vlapic_init(&a->lapic, &cfg);
+}
+
+/* x2APIC registers the CPU may read from the virtual-APIC page (MSR index,
+ * SDM 10.12.1.2 Table 10-6); everything else keeps exiting to the model. */
+static const uint16_t vapic_virt_reads[] = {
+	0x802, 0x803, 0x808, 0x80a, 0x80d, 0x80f, 0x828, 0x82f, 0x830, 0x832, 0x833,
+	0x834, 0x835, 0x836, 0x837, 0x838, 0x83e,
+};
+
+static void bitmap_clear(uint8_t *bm, uint32_t msr, bool write)
+{
+	bm[(write ? 2048 : 0) + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+}
+
+void vapic_msr_bitmap(uint8_t *bm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vapic_virt_reads); i++)
+		bitmap_clear(bm, vapic_virt_reads[i], false);
+	for (uint32_t m = 0x810; m <= 0x827; m++) /* ISR, TMR, IRR */
+		bitmap_clear(bm, m, false);
+	/* TPR, EOI and self-IPI writes are virtualised (SDM 29.5). */
+	bitmap_clear(bm, 0x808, true);
+	bitmap_clear(bm, 0x80b, true);
+	bitmap_clear(bm, 0x83f, true);
+}
+
+static void page_put(struct vapic *a, uint32_t off, uint32_t val)
+{
+	*(volatile uint32_t *)(a->page + off) = val;
+}
+
+static uint32_t page_get(struct vapic *a, uint32_t off)
+{
+	return *(volatile uint32_t *)(a->page + off);
+}
+
+/* Model registers the page shows (not IRR/ISR/TPR/PPR: the page owns them). */
+static void vapic_push_regs(struct vapic *a)
+{
+	struct vlapic *l = &a->lapic;
+	page_put(a, VLAPIC_ID, l->id);
+	page_put(a, VLAPIC_VER, VLAPIC_VERSION);
+	page_put(a, VLAPIC_LDR, l->ldr);
+	page_put(a, VLAPIC_SVR, l->svr);
+	page_put(a, VLAPIC_ESR, l->esr);
+	page_put(a, VLAPIC_ICR_LO, (uint32_t)l->icr);
+	page_put(a, VLAPIC_ICR_HI, (uint32_t)(l->icr >> 32));
+	page_put(a, VLAPIC_LVT_CMCI, l->lvt[VLAPIC_LVT_IDX_CMCI]);
+	page_put(a, VLAPIC_LVT_TIMER, l->lvt[VLAPIC_LVT_IDX_TIMER]);
+	page_put(a, VLAPIC_LVT_THERMAL, l->lvt[VLAPIC_LVT_IDX_THERMAL]);
+	page_put(a, VLAPIC_LVT_PERF, l->lvt[VLAPIC_LVT_IDX_PERF]);
+	page_put(a, VLAPIC_LVT_LINT0, l->lvt[VLAPIC_LVT_IDX_LINT0]);
+	page_put(a, VLAPIC_LVT_LINT1, l->lvt[VLAPIC_LVT_IDX_LINT1]);
+	page_put(a, VLAPIC_LVT_ERROR, l->lvt[VLAPIC_LVT_IDX_ERROR]);
+	page_put(a, VLAPIC_TIMER_ICR, l->timer_icr);
+	page_put(a, VLAPIC_TIMER_DCR, l->timer_dcr);
+	for (int i = 0; i < 8; i++)
+		page_put(a, VLAPIC_TMR + 0x10 * i, l->tmr[i]);
+}
+
+static int highest_bit(struct vapic *a, uint32_t base)
+{
+	for (int i = 7; i >= 0; i--) {
+		uint32_t w = page_get(a, base + 0x10 * i);
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
+	return 0;
+}
+
+void vapic_update_mode(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vapic *a = vapic_of(v);
+	bool want = a->page && arch_apicv_available() && vlapic_hw_enabled(&a->lapic) &&
+		    vlapic_x2apic_mode(&a->lapic);
+
+	if (want == a->vid)
+		return;
+	spin_lock(&a->lock);
+	if (want) {
+		/* The page takes over IRR, ISR and TPR from the model. */
+		for (int i = 0; i < 8; i++) {
+			page_put(a, VLAPIC_IRR + 0x10 * i, a->lapic.irr[i]);
+			page_put(a, VLAPIC_ISR + 0x10 * i, a->lapic.isr[i]);
+			a->lapic.irr[i] = 0;
+		}
+		page_put(a, VLAPIC_TPR, a->lapic.tpr);
+		vapic_push_regs(a);
+		memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit)); /* force a write */
+	} else {
+		for (int i = 0; i < 8; i++) {
+			a->lapic.irr[i] |= page_get(a, VLAPIC_IRR + 0x10 * i);
+			a->lapic.isr[i] = page_get(a, VLAPIC_ISR + 0x10 * i);
+		}
+		a->lapic.tpr = page_get(a, VLAPIC_TPR);
+	}
+	a->vid = want;
+	spin_unlock(&a->lock);
+	arch_vcpu_apicv(v, want, a->page, want ? vm->msr_bitmap_apicv : vm->msr_bitmap);
+}
+
+void vapic_prepare_entry(struct vcpu *v)
+{
+	struct vapic *a = vapic_of(v);
+	uint32_t eoi[8];
+
+	/* Usually nothing new: the CPU delivers and retires virtual interrupts
+	 * by itself. A racing set_irq kicks the vCPU, so it is seen next time. */
+	if (vapic_irr_empty(a) && !a->regs_dirty && !memcmp(a->lapic.tmr, a->eoi_exit, 32))
+		return;
+	spin_lock(&a->lock);
+	for (int i = 0; i < 8; i++) {
+		if (a->lapic.irr[i]) {
+			page_put(a, VLAPIC_IRR + 0x10 * i,
+				 page_get(a, VLAPIC_IRR + 0x10 * i) | a->lapic.irr[i]);
+			a->lapic.irr[i] = 0;
+		}
+	}
+	if (a->regs_dirty) {
+		vapic_push_regs(a);
+		a->regs_dirty = false;
+	}
+	memcpy(eoi, a->lapic.tmr, sizeof(eoi));
+	spin_unlock(&a->lock);
+	if (memcmp(eoi, a->eoi_exit, sizeof(eoi))) {
+		/* Level-triggered vectors must come back for the IOAPIC's EOI. */
+		memcpy(a->eoi_exit, eoi, sizeof(eoi));
+		arch_vcpu_eoi_exit_bitmap(v, eoi);
+	}
+	arch_vcpu_apicv_status(v, (uint8_t)highest_bit(a, VLAPIC_IRR),
+			       (uint8_t)highest_bit(a, VLAPIC_ISR));
+}
+
+bool vapic_virtual_pending(struct vcpu *v)
+{
+	struct vapic *a = vapic_of(v);
+	int irr = highest_bit(a, VLAPIC_IRR), isr = highest_bit(a, VLAPIC_ISR);
+	uint32_t tpr = page_get(a, VLAPIC_TPR);
+	/* SDM 29.2.1: deliverable when RVI[7:4] > VPPR[7:4]. */
+	uint32_t ppr = (tpr >> 4) >= ((uint32_t)isr >> 4) ? tpr : ((uint32_t)isr & 0xf0);
+	return irr && ((uint32_t)irr >> 4) > (ppr >> 4);
+}
+
+void vapic_init_signal(struct vcpu *v)
+{
+	struct vapic *a = vapic_of(v);
+	spin_lock(&a->lock);
+	vlapic_init_signal(&a->lapic);
+	if (a->vid) {
+		for (int i = 0; i < 8; i++) {
+			page_put(a, VLAPIC_IRR + 0x10 * i, 0);
+			page_put(a, VLAPIC_ISR + 0x10 * i, 0);
+		}
+		page_put(a, VLAPIC_TPR, 0);
+		a->regs_dirty = true;
+	}
+	spin_unlock(&a->lock);
+	vapic_update_mode(v);
+}
+
+void vapic_virtual_eoi(struct vcpu *v, uint8_t vector)
+{
+	struct vapic *a = vapic_of(v);
+	struct vm *vm = v->vm;
+
+	spin_lock(&a->lock);
+	a->lapic.tmr[vector / 32] &= ~(1u << (vector % 32));
+	spin_unlock(&a->lock);
+	spin_lock(&vm->plat.lock);
+	vioapic_eoi(&vm->plat.ioapic, vector);
+	spin_unlock(&vm->plat.lock);
 }
 
 static void vapic_set_irq(struct vcpu *t, uint8_t vector, bool level)
@@ -161,8 +342,11 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled)
 		vlapic_set_tsc_deadline(&a->lapic, value, now);
 	else
 		ok = vlapic_msr_write(&a->lapic, msr, value, now);
+	a->regs_dirty = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);
+	if (msr == VLAPIC_MSR_APIC_BASE)
+		vapic_update_mode(v);
 	return ok;
 }
 

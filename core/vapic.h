@@ -26,6 +26,13 @@ struct vapic {
 	unsigned int nipis;
 	struct vlapic_ipi ipis[VAPIC_OUTBOX];
 	uint32_t eois[8]; /* level-triggered vectors EOI'd, one bit each */
+
+	/* APIC virtualisation (while the guest APIC is in x2APIC mode and the
+	 * CPU has it): IRR, ISR and TPR then live in the virtual-APIC page. */
+	uint64_t page;        /* virtual-APIC page, physical = virtual */
+	bool vid;             /* virtualisation on for this vCPU */
+	bool regs_dirty;      /* model registers changed: refresh the page */
+	uint32_t eoi_exit[8]; /* EOI-exit bitmap last written */
 };
 
 void vapic_init(struct vcpu *v);
@@ -49,6 +56,28 @@ void vapic_ack(struct vcpu *v, uint8_t vector);
 bool vapic_accepts_pic(struct vcpu *v);
 /* Fires the APIC timer if due; returns the next deadline (guest ns). */
 uint64_t vapic_timer(struct vcpu *v, uint64_t now);
+/* Re-evaluates whether APIC virtualisation applies (after IA32_APIC_BASE
+ * writes, INIT and boot) and switches it; on the vCPU's own CPU. */
+void vapic_update_mode(struct vcpu *v);
+/* INIT (SDM 10.4.7.3): the APIC resets but keeps its ID and mode. */
+void vapic_init_signal(struct vcpu *v);
+/* Before VM entry with virtualisation on: new interrupts into the page's
+ * IRR, register values, RVI/SVI and the EOI-exit bitmap. */
+void vapic_prepare_entry(struct vcpu *v);
+/* With virtualisation on: the page holds an interrupt the CPU would deliver. */
+bool vapic_virtual_pending(struct vcpu *v);
+/* A virtualised EOI of a vector in the EOI-exit bitmap (a level-triggered
+ * one): the IOAPIC learns of it. */
+void vapic_virtual_eoi(struct vcpu *v, uint8_t vector);
+/* Builds the MSR bitmap for vCPUs with virtualisation on. */
+void vapic_msr_bitmap(uint8_t *bm);
+
+/* Arch hooks (vmx/vmx_apicv.c). */
+bool arch_apicv_available(void);
+void arch_vcpu_apicv(struct vcpu *v, bool on, uint64_t page, const uint8_t *msr_bitmap);
+void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, uint8_t svi);
+void arch_vcpu_eoi_exit_bitmap(struct vcpu *v, const uint32_t bits[8]);
+
 /* An interrupt message from the IOAPIC (or any MSI source). */
 void vapic_deliver(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,
 		   bool level);

@@ -84,6 +84,7 @@ struct vcpu {
 
 	unsigned int mmio_hint; /* last MMIO region hit */
 	uint64_t tsc_adjust;  /* IA32_TSC_ADJUST as the guest wrote it */
+	bool in_hlt;          /* entered in the HLT activity state */
 	bool halted_for_good; /* HLT with IF=0: only NMI/INIT/SIPI wake it */
 	volatile bool in_guest;  /* between VM entry and exit */
 	bool vmcs_ready;         /* its VMCS exists on its CPU */

@@ -286,7 +286,8 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 	struct ept_ops ops = { ept_alloc, ept_ptr, NULL };
 	vm->io_bitmap = (uint8_t *)phys_alloc(2 * PAGE_SIZE, PAGE_SIZE);
 	vm->msr_bitmap = (uint8_t *)page_alloc_zeroed();
-	if (!vm->io_bitmap || !vm->msr_bitmap || ept_init(&vm->ept, &ops) ||
+	vm->msr_bitmap_apicv = (uint8_t *)page_alloc_zeroed();
+	if (!vm->io_bitmap || !vm->msr_bitmap || !vm->msr_bitmap_apicv || ept_init(&vm->ept, &ops) ||
 	    ept_map_range(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX | EPT_MT_WB)) {
 		log_err("guest \"%s\": out of memory for its EPT and bitmaps", cfg->name);
 		return false;
@@ -294,6 +295,8 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 	vm->eptp = ept_pointer(&vm->ept, false);
 	memset(vm->io_bitmap, 0xff, 2 * PAGE_SIZE); /* every port exits */
 	msr_bitmap_init(vm->msr_bitmap);
+	memcpy(vm->msr_bitmap_apicv, vm->msr_bitmap, PAGE_SIZE);
+	vapic_msr_bitmap(vm->msr_bitmap_apicv);
 
 	guest_console_init(&vm->console, cfg->name);
 	struct irq_sink uart_irq = { vm_uart_irq, vm };

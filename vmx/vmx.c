@@ -1,6 +1,7 @@
 #include <vmx/vmx.h>
 
 #include <arch/x86_64/cpu.h>
+#include <boot/boot.h>
 #include <core/percpu.h>
 #include <core/pmm_global.h>
 #include <lib/fmt.h>
@@ -95,14 +96,16 @@ bool vmx_probe(void)
 			      true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 			      PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
 				      PROC_SECONDARY,
-			      0, proc_names, ARRAY_SIZE(proc_names), &vmx_caps.proc);
+			      PROC_TPR_SHADOW, proc_names, ARRAY_SIZE(proc_names), &vmx_caps.proc);
 	/* CR3 exits are not needed with EPT; some CPUs report them as
 	 * must-be-1 only in the non-TRUE MSR. */
 	vmx_caps.proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) |
 			 (uint32_t)rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
 	ok = ok && vmx_adjust("secondary processor-based", MSR_VMX_PROCBASED2,
 			      PROC2_EPT | PROC2_UNRESTRICTED,
-			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES, proc2_names,
+			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES |
+				      PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY,
+			      proc2_names,
 			      ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
 	ok = ok && vmx_adjust("VM-exit", true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
 			      EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
@@ -126,6 +129,13 @@ bool vmx_probe(void)
 		return false;
 	}
 	vmx_caps.has_invept_single = vmx_caps.ept_vpid & BIT(25);
+	/* APIC virtualisation is switched on per vCPU while its guest APIC is
+	 * in x2APIC mode (vmx/vmx_apicv.c); the default controls leave it off. */
+	const uint32_t apicv2 = PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY;
+	vmx_caps.has_apicv = (vmx_caps.proc & PROC_TPR_SHADOW) && (vmx_caps.proc2 & apicv2) == apicv2 &&
+			     !boot_has_option("apicv=off");
+	vmx_caps.proc &= ~PROC_TPR_SHADOW;
+	vmx_caps.proc2 &= ~apicv2;
 	vmx_caps.has_vpid = (vmx_caps.proc2 & PROC2_VPID) && (vmx_caps.ept_vpid & BIT(32));
 	if (!vmx_caps.has_vpid)
 		vmx_caps.proc2 &= ~PROC2_VPID;
@@ -133,10 +143,11 @@ bool vmx_probe(void)
 	vmx_caps.pin &= ~PIN_PREEMPTION_TIMER; /* turned on when a timer is armed */
 	vmx_caps.preempt_shift = vmx_caps.misc & 0x1f;
 
-	log_info("VMX: VMCS revision %u, EPT%s%s, unrestricted guest%s", vmx_caps.revision,
+	log_info("VMX: VMCS revision %u, EPT%s%s, unrestricted guest%s%s", vmx_caps.revision,
 		 vmx_caps.has_vpid ? ", VPID" : "",
 		 vmx_caps.has_invept_single ? ", single-context INVEPT" : "",
-		 vmx_caps.has_preempt_timer ? ", preemption timer" : "");
+		 vmx_caps.has_preempt_timer ? ", preemption timer" : "",
+		 vmx_caps.has_apicv ? ", virtual-interrupt delivery" : ", interrupts injected");
 	return true;
 }
 

@@ -72,9 +72,10 @@ static enum vcpu_action exit_hlt(struct vcpu *v)
 	 * 24.4.2) so the CPU sleeps until an event is injected, a kick
 	 * arrives or the preemption timer fires for the next device deadline.
 	 * Without that capability the vCPU waits in the host. */
-	if (vmx_caps.misc & BIT(6))
+	if (vmx_caps.misc & BIT(6)) {
 		vmwrite(VMCS_GUEST_ACTIVITY, 1);
-	else
+		v->in_hlt = true;
+	} else
 		v->state = VCPU_HALTED;
 	return VCPU_COMPLETE;
 }
@@ -243,6 +244,14 @@ static enum vcpu_action exit_preempt_timer(struct vcpu *v)
 	return VCPU_RESTART;
 }
 
+/* A virtualised EOI of a vector in the EOI-exit bitmap (SDM 29.1.4): trap-
+ * like, the EOI already happened in the virtual-APIC page. */
+static enum vcpu_action exit_virt_eoi(struct vcpu *v)
+{
+	vapic_virtual_eoi(v, (uint8_t)vmread(VMCS_EXIT_QUAL));
+	return VCPU_RESTART;
+}
+
 /* The guest can now take the event it was waiting for: the next entry's
  * event selection delivers it. */
 static enum vcpu_action exit_window(struct vcpu *v)
@@ -302,7 +311,7 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_ENTRY_FAIL_MCE] = { NULL, "entry failure: machine check", false },
 	[EXIT_TPR_BELOW] = { NULL, "TPR below threshold", false },
 	[EXIT_APIC_ACCESS] = { NULL, "APIC access", false },
-	[EXIT_VIRT_EOI] = { NULL, "virtualized EOI", false },
+	[EXIT_VIRT_EOI] = { exit_virt_eoi, "virtualized EOI", false },
 	[EXIT_GDTR_IDTR] = { NULL, "GDTR/IDTR access", INSN },
 	[EXIT_LDTR_TR] = { NULL, "LDTR/TR access", INSN },
 	[EXIT_EPT_VIOLATION] = { exit_ept_violation, "EPT violation", false },

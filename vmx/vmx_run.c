@@ -122,7 +122,21 @@ static bool vmx_inject_events(struct vcpu *v)
 	 * (ExtINT) or while its APIC is off. The unlocked look at the PIC is
 	 * a hint; vplatform_pic_pending() decides. */
 	if (vm->cfg->devices & DEV_PLATFORM) {
-		irq = vapic_irr_empty(&vm->vapics[v->id]) ? -1 : vapic_pending(v);
+		struct vapic *a = &vm->vapics[v->id];
+		/* With virtual-interrupt delivery the CPU takes APIC interrupts
+		 * from the virtual-APIC page itself. */
+		if (a->vid) {
+			vapic_prepare_entry(v);
+			/* A halted vCPU is woken here: not every CPU (Bochs)
+			 * leaves the HLT state for a virtual interrupt at entry. */
+			if (v->in_hlt && vapic_virtual_pending(v) &&
+			    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+				vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
+				v->in_hlt = false;
+			}
+		}
+		else if (!vapic_irr_empty(a))
+			irq = vapic_pending(v);
 		if (irq < 0 && v->id == 0 && vpic_has_intr(&vm->plat.pic) && vapic_accepts_pic(v)) {
 			irq = vplatform_pic_pending(vm);
 			from_pic = irq >= 0;
@@ -166,6 +180,7 @@ static bool vmx_inject_events(struct vcpu *v)
 	if (out.leave_hlt) {
 		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
 		v->state = VCPU_RUNNING;
+		v->in_hlt = false;
 	}
 	vmx_set_proc_ctl(x, PROC_INTR_WINDOW, out.need_irq_window);
 	vmx_set_proc_ctl(x, PROC_NMI_WINDOW, out.need_nmi_window);
@@ -209,7 +224,7 @@ static void vmx_arm_timer(struct vcpu *v)
 	 * interrupts disabled (Bochs holds such IPIs pending until the guest
 	 * sets IF, although external-interrupt exiting is on). */
 	uint64_t ticks = tsc_hz / 100;
-	if (x->due_tsc != UINT64_MAX)
+	if ((vm->cfg->devices & DEV_PLATFORM) && x->due_tsc != UINT64_MAX)
 		ticks = MIN(ticks, x->due_tsc > now_tsc ? x->due_tsc - now_tsc : 0);
 	ticks >>= vmx_caps.preempt_shift;
 	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
@@ -247,16 +262,14 @@ static void vmx_process_requests(struct vcpu *v)
 			return;
 		}
 		v->tsc_adjust = 0;
+		if (vm->cfg->devices & DEV_PLATFORM)
+			vapic_update_mode(v);
 		v->state = VCPU_RUNNING;
 	}
 	if (req & VCPU_REQ_INIT) {
 		v->state = VCPU_OFF;
-		if (vm->cfg->devices & DEV_PLATFORM) {
-			struct vapic *a = &vm->vapics[v->id];
-			spin_lock(&a->lock);
-			vlapic_init_signal(&a->lapic);
-			spin_unlock(&a->lock);
-		}
+		if (vm->cfg->devices & DEV_PLATFORM)
+			vapic_init_signal(v);
 	}
 	if (req & VCPU_REQ_NMI)
 		event_queue_nmi(&v->events);

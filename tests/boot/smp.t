@@ -10,3 +10,4 @@ expect \[smp\] PASS smp-ap-started
 expect \[smp\] PASS ipi-0-to-1
 expect \[smp\] PASS ipi-1-to-0
 expect guest "smp" stopped: guest requested shutdown with status 0
+expect VMX: .*virtual-interrupt delivery

@@ -13,3 +13,4 @@ expect \[timers\] PASS mov-ss-shadow
 expect \[timers\] PASS hpet-ioapic-interrupt
 expect \[timers\] PASS pit-pic-interrupt
 expect guest "timers" stopped: guest requested shutdown with status 0
+expect VMX: .*virtual-interrupt delivery
