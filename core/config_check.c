@@ -239,6 +239,8 @@ static bool placement_ok(const struct guest_config *gc)
 	       gc->ram_size <= CONFIG_PHYS_LIMIT - base;
 }
 
+#define CONFIG_PLATFORM_RAM_MAX 0xfec00000ull
+
 static void check_ram(struct checker *c, unsigned int g)
 {
 	const struct guest_config *gc = &c->cfg->guests[g];
@@ -251,6 +253,12 @@ static void check_ram(struct checker *c, unsigned int g)
 		fail(c, g, "ram_size: %s is not a multiple of 2 MiB", size_str(size, s));
 	else if (size > CONFIG_RAM_MAX)
 		fail(c, g, "ram_size: %s is more than the 1 TiB limit", size_str(size, s));
+	else if ((gc->devices & DEV_PLATFORM) && size > CONFIG_PLATFORM_RAM_MAX)
+		/* Guest RAM starts at GPA 0 with no hole: it would cover the
+		 * IOAPIC/HPET/LAPIC windows at 0xFEC00000 and up. */
+		fail(c, g, "ram_size: %s would cover the platform devices at 0xfec00000; "
+			   "guests with DEV_PLATFORM get at most 4076 MiB",
+		     size_str(size, s));
 
 	if (!base)
 		return; /* the hypervisor will choose */

@@ -79,7 +79,9 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v)
 		if (sub == 0) {
 			r.ebx &= ~(BIT(2) | BIT(4) | BIT(11)); /* SGX, HLE, RTM */
 			r.ecx &= ~(BIT(5) | BIT(30));          /* WAITPKG, SGX_LC */
-			r.edx &= ~BIT(15) /* hybrid */;
+			/* hybrid; IBRS/STIBP, L1D_FLUSH, ARCH/CORE_CAPABILITIES and SSBD,
+			 * whose MSRs guests do not get */
+			r.edx &= ~(BIT(15) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31));
 		}
 		break;
 	case 0xb:

@@ -252,8 +252,8 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 	trap_set_irq_handler(VEC_KICK, irq_kick);
 	trap_set_irq_handler(VEC_SPURIOUS, irq_spurious);
 	tsc_calibrate();
-	log_info("TSC: %lu.%03lu MHz (calibrated against the PIT)", tsc_hz / 1000000,
-		 (tsc_hz / 1000) % 1000);
+	log_info("TSC: %lu.%03lu MHz (%s)", tsc_hz / 1000000, (tsc_hz / 1000) % 1000,
+		 tsc_calibrated ? "calibrated against the PIT" : "no PIT: a guess");
 
 	unsigned int errors = config_check(&bulkhead_config, config_report, NULL);
 	if (errors)
@@ -281,9 +281,6 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 		platform_idle_exit();
 		cpu_park();
 	}
-	/* XSETBV on behalf of guests needs CR4.OSXSAVE on the host. */
-	if (cpuid(1, 0).ecx & BIT(26))
-		write_cr4(read_cr4() | CR4_OSXSAVE);
 	if (!nvms) {
 		log_err("no guest could be started");
 		platform_idle_exit();

@@ -87,6 +87,7 @@ struct vcpu {
 	bool in_hlt;          /* entered in the HLT activity state */
 	bool halted_for_good; /* HLT with IF=0: only NMI/INIT/SIPI wake it */
 	volatile bool in_guest;  /* between VM entry and exit */
+	volatile bool idle_ack;  /* its CPU saw the guest not running and stays out */
 	bool vmcs_ready;         /* its VMCS exists on its CPU */
 	volatile uint32_t snap_seq; /* bumped when `snap` was refreshed */
 	struct vcpu_snapshot snap;

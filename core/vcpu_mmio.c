@@ -85,8 +85,11 @@ enum vcpu_action vcpu_handle_mmio(struct vcpu *v, uint64_t gpa)
 		return vcpu_inject_exception(v, c.exc.vector, c.exc.has_error_code, c.exc.error_code);
 	case EMUL_UNDECODABLE:
 	default:
-		log_info("guest \"%s\" vCPU %u: instruction at RIP 0x%lx touching 0x%lx cannot be emulated: #UD",
-			 v->vm->cfg->name, v->id, st.rip, gpa);
+		if (v->vm->mmio_reports < UNCLAIMED_REPORT_MAX) {
+			v->vm->mmio_reports++;
+			log_info("guest \"%s\" vCPU %u: instruction at RIP 0x%lx touching 0x%lx cannot be emulated: #UD",
+				 v->vm->cfg->name, v->id, st.rip, gpa);
+		}
 		return vcpu_inject_exception(v, 6, false, 0);
 	}
 }

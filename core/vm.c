@@ -19,6 +19,8 @@
 #include <lib/string.h>
 #include <vmx/vmx.h>
 
+static void vm_quiesce(struct vm *vm);
+
 struct vm vms[CONFIG_MAX_GUESTS];
 unsigned int nvms;
 static spinlock_t vm_stop_lock = SPINLOCK_INIT;
@@ -153,14 +155,14 @@ int vm_load(struct vm *vm)
 			cfg->image);
 		return -1;
 	}
+	vm_quiesce(vm);
 	memset((void *)vm->ram_hpa, 0, vm->ram_size);
 	/* Devices start from reset with the guest. */
 	vm->mmio.n = 0;
 	if ((cfg->devices & DEV_PLATFORM) && vm_build_acpi(vm))
 		return -1;
-	memset(vm->io_logged, 0, sizeof(vm->io_logged));
-	vm->io_reports = 0;
-	vm->mmio_reports = 0;
+	/* (Reports of unclaimed ports and addresses are not reset: a guest
+	 * restarting in a loop must not repeat them.) */
 	vm_build_low_memory(vm, vm->nvcpus);
 	memset(&st, 0, sizeof(st));
 
@@ -393,9 +395,9 @@ void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
 	spin_lock(&vm->lock);
 	guest_console_flush(&vm->console);
 	spin_unlock(&vm->lock);
-	if (vm->state != VM_RUNNING && vm->state != VM_PAUSED)
+	/* Exactly one caller stops (and maybe restarts) a guest. */
+	if (!vm_transition(vm, VM_RUNNING, VM_STOPPED) && !vm_transition(vm, VM_PAUSED, VM_STOPPED))
 		return;
-	vm->state = VM_STOPPED;
 	/* Its other CPUs leave guest mode at the kick and find it stopped. */
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].state = VCPU_PARKED;
@@ -405,10 +407,11 @@ void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
 
 	/* A clean shutdown stays down; a crash restarts if configured. */
 	if (vm->cfg->on_crash == CRASH_RESTART && crashed) {
-		if (vm->restarts >= VM_MAX_RESTARTS) {
+		if (vm->crash_restarts >= VM_MAX_RESTARTS) {
 			log_err("guest \"%s\" crashed %u times in a row; it stays stopped",
 				vm->cfg->name, VM_MAX_RESTARTS);
 		} else {
+			vm->crash_restarts++;
 			vm->restarts++;
 			log_info("guest \"%s\": restarting (restart %u)", vm->cfg->name, vm->restarts);
 			if (vm_start(vm) == 0)
@@ -428,7 +431,8 @@ int vm_start(struct vm *vm)
 	if (vm_load(vm))
 		return -1;
 	vm->state = VM_RUNNING;
-	log_info("guest \"%s\" started", vm->cfg->name);
+	if (vm->restarts <= 20 || vm->restarts % 100 == 0)
+		log_info("guest \"%s\" started", vm->cfg->name);
 	/* vCPU 0 boots; the others wait for the guest's INIT/SIPI. Each vCPU's
 	 * own CPU applies the change to its VMCS. */
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_BOOT);
@@ -462,9 +466,39 @@ void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, u
 	vapic_deliver(vm, vector, mode, logical, dest, level);
 }
 
+bool vm_transition(struct vm *vm, enum vm_state from, enum vm_state to)
+{
+	enum vm_state expect = from;
+	return __atomic_compare_exchange_n(&vm->state, &expect, to, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+/* Waits until every vCPU of the guest running on another CPU has seen that
+ * the guest is not running and stays out of it (vCPU loop: idle_ack), so
+ * its RAM and devices can be rebuilt. */
+static void vm_quiesce(struct vm *vm)
+{
+	uint64_t end = rdtsc() + tsc_hz;
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (percpus[v->pcpu] == this_cpu() || !v->vmcs_ready)
+			continue;
+		vcpu_kick(v);
+		while (!__atomic_load_n(&v->idle_ack, __ATOMIC_SEQ_CST)) {
+			if (rdtsc() > end) {
+				log_err("guest \"%s\": vCPU %u on CPU %u does not respond", vm->cfg->name,
+					v->id, v->pcpu);
+				break;
+			}
+			cpu_relax();
+		}
+	}
+}
+
 void vm_pause(struct vm *vm)
 {
-	vm->state = VM_PAUSED;
+	if (!vm_transition(vm, VM_RUNNING, VM_PAUSED))
+		return;
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	log_info("guest \"%s\" paused", vm->cfg->name);
@@ -472,7 +506,8 @@ void vm_pause(struct vm *vm)
 
 void vm_resume(struct vm *vm)
 {
-	vm->state = VM_RUNNING;
+	if (!vm_transition(vm, VM_PAUSED, VM_RUNNING))
+		return;
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	log_info("guest \"%s\" resumed", vm->cfg->name);
@@ -485,22 +520,23 @@ void vm_request_poweroff(struct vm *vm, const char *why)
 
 void vm_request_reset(struct vm *vm, const char *why)
 {
-	log_info("guest \"%s\" resets: %s", vm->cfg->name, why);
+	/* "Starting", not stopped: the machine must not look idle meanwhile;
+	 * and only one reset at a time. */
+	if (!vm_transition(vm, VM_RUNNING, VM_NOT_STARTED) &&
+	    !vm_transition(vm, VM_PAUSED, VM_NOT_STARTED))
+		return;
 	spin_lock(&vm->lock);
 	guest_console_flush(&vm->console);
 	spin_unlock(&vm->lock);
-	/* "Starting", not stopped: the machine must not look idle meanwhile. */
-	vm->state = VM_NOT_STARTED;
+	/* A guest rebooting in a loop must not flood the shared console. */
+	vm->restarts++; /* the boot count the guest sees */
+	vm->crash_restarts = 0;
+	if (vm->restarts <= 20 || vm->restarts % 100 == 0)
+		log_info("guest \"%s\" resets (boot %u): %s", vm->cfg->name, vm->restarts, why);
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].state = VCPU_PARKED;
 		vcpu_kick(&vm->vcpus[i]);
 	}
-	vm->restarts++; /* the boot count the guest sees */
-	/* Its RAM is rewritten below: wait until no vCPU is inside it. */
-	uint64_t end = rdtsc() + tsc_hz;
-	for (unsigned int i = 0; i < vm->nvcpus; i++)
-		while (vm->vcpus[i].in_guest && rdtsc() < end)
-			cpu_relax();
 	if (vm_start(vm))
 		vm_fail_start(vm);
 }

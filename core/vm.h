@@ -24,7 +24,7 @@ enum vm_state {
 struct vm {
 	unsigned int id;
 	const struct guest_config *cfg;
-	enum vm_state state;
+	volatile enum vm_state state;
 	spinlock_t lock;
 
 	uint64_t ram_hpa; /* host-physical base of guest RAM (GPA 0) */
@@ -40,6 +40,7 @@ struct vm {
 	unsigned int ept_reports;
 	unsigned int io_reports; /* unclaimed ports reported so far */
 	unsigned int mmio_reports; /* unclaimed MMIO accesses reported so far */
+	bool string_io_reported;
 	struct mmio_map mmio;
 	struct vplatform plat; /* with DEV_PLATFORM */
 	struct vapic vapics[CONFIG_MAX_CPUS_PER_GUEST];
@@ -51,7 +52,8 @@ struct vm {
 	struct vcpu vcpus[CONFIG_MAX_CPUS_PER_GUEST];
 	uint64_t start_tsc;
 	struct vcpu_entry_state boot_state; /* vCPU 0's, set by vm_load */
-	uint32_t restarts;
+	uint32_t restarts;       /* boot count: restarts and resets */
+	uint32_t crash_restarts; /* crash restarts since the last clean reset */
 };
 
 extern struct vm vms[CONFIG_MAX_GUESTS];
@@ -76,6 +78,9 @@ void vm_fail_start(struct vm *vm);
 void vm_irq_kick(struct vm *vm);
 void vm_deliver_msi(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,
 		    bool level);
+/* Atomically moves the guest from one state to another; false when it was
+ * not in `from`. */
+bool vm_transition(struct vm *vm, enum vm_state from, enum vm_state to);
 /* Console actions: stop/resume running the guest's vCPUs. */
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);

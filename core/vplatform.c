@@ -153,8 +153,9 @@ static bool vplat_pm1(struct vm *vm, struct dev_access *acc)
 			return true;
 		}
 		p->pm1_cnt = (uint16_t)acc->value & ~BIT(13);
+		/* Acted on after the platform lock is dropped (lock order). */
 		if ((acc->value & BIT(13)) && ((acc->value >> 10) & 7) == 5)
-			vm_request_poweroff(vm, "ACPI S5 (soft off)");
+			p->poweroff_pending = true;
 		return true;
 	}
 	return false;
@@ -212,7 +213,11 @@ bool vplatform_pio(struct vm *vm, struct vcpu *v, struct dev_access *acc)
 		break;
 	}
 	vplat_update_deadline(p);
+	bool poweroff = p->poweroff_pending;
+	p->poweroff_pending = false;
 	spin_unlock(&p->lock);
+	if (poweroff)
+		vm_request_poweroff(vm, "ACPI S5 (soft off)");
 	return claimed;
 }
 

@@ -40,6 +40,7 @@ struct vplatform {
 	struct vhpet hpet;
 	uint16_t pm1_en, pm1_sts, pm1_cnt;
 	uint8_t port92;
+	bool poweroff_pending;
 	uint64_t deadline; /* earliest device deadline, ns; DEV_NO_DEADLINE */
 };
 

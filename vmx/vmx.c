@@ -158,6 +158,10 @@ bool vmx_cpu_enable(void)
 	 * leaves CR0.NE clear, which VMX requires set. */
 	uint64_t cr0 = (read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1;
 	uint64_t cr4 = (read_cr4() | vmx_caps.cr4_fixed0 | CR4_VMXE) & vmx_caps.cr4_fixed1;
+	/* XSETBV on a guest's behalf runs in the host: it needs CR4.OSXSAVE
+	 * on every CPU, set before the VMCS copies the host CR4. */
+	if (cpuid(1, 0).ecx & BIT(26))
+		cr4 |= CR4_OSXSAVE;
 	write_cr0(cr0);
 	write_cr4(cr4);
 

@@ -94,8 +94,11 @@ static enum vcpu_action exit_io(struct vcpu *v)
 
 	if (string) {
 		/* INS/OUTS need the guest's segments and paging: not yet. */
-		log_warn("guest \"%s\": string I/O on port 0x%x is not supported; #GP injected",
-			 v->vm->cfg->name, port);
+		if (!v->vm->string_io_reported) {
+			v->vm->string_io_reported = true;
+			log_warn("guest \"%s\": string I/O (first on port 0x%x) is not supported; #GP injected (reported once)",
+				 v->vm->cfg->name, port);
+		}
 		return vcpu_inject_exception(v, EXC_GP, true, 0);
 	}
 	if (size != 1 && size != 2 && size != 4)
@@ -150,6 +153,9 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 
 	if (type == 0 && (cr == 0 || cr == 4)) {
 		uint64_t val = *cr_gpr(v, reg, &rsp);
+		/* The CPU updates "IA-32e mode guest" itself when the guest
+		 * changes paging natively: start from the VMCS, not a cache. */
+		x->entry_ctls = (uint32_t)vmread(VMCS_ENTRY_CTLS);
 		if (cr == 0) {
 			/* PG without PE, or NW without CD, is #GP (SDM 2.5). */
 			if (((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)) ||
@@ -157,6 +163,14 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 				return vcpu_inject_exception(v, EXC_GP, true, 0);
 			uint64_t efer = vmread(VMCS_GUEST_EFER);
 			bool was_pg = vmread(VMCS_GUEST_CR0) & CR0_PG;
+			/* Long mode needs PAE; leaving paging from 64-bit code is
+			 * #GP (SDM 9.8.5). */
+			if ((val & CR0_PG) && !was_pg && (efer & EFER_LME) &&
+			    !(vmread(VMCS_GUEST_CR4) & CR4_PAE))
+				return vcpu_inject_exception(v, EXC_GP, true, 0);
+			if (!(val & CR0_PG) && was_pg &&
+			    (vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS) & BIT(13)))
+				return vcpu_inject_exception(v, EXC_GP, true, 0);
 			/* Turning paging on with EFER.LME activates long mode (SDM 9.8.5). */
 			if ((val & CR0_PG) && !was_pg && (efer & EFER_LME)) {
 				efer |= EFER_LMA;
@@ -170,7 +184,8 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 			vmwrite(VMCS_CR0_SHADOW, val);
 			vmwrite(VMCS_GUEST_CR0, (val | x->cr0_shadow_mask) & vmx_caps.cr0_fixed1);
 		} else {
-			if (val & CR4_VMXE) /* VMX is hidden from guests */
+			/* VMX is hidden from guests; bits this CPU lacks are #GP. */
+			if ((val & CR4_VMXE) || (val & ~(vmx_caps.cr4_fixed1 | CR4_VMXE)))
 				return vcpu_inject_exception(v, EXC_GP, true, 0);
 			vmwrite(VMCS_CR4_SHADOW, val);
 			vmwrite(VMCS_GUEST_CR4, (val | x->cr4_shadow_mask) & vmx_caps.cr4_fixed1);
@@ -198,6 +213,19 @@ static enum vcpu_action exit_ept_violation(struct vcpu *v)
 			v->id, gpa, q, v->rip);
 		return VCPU_STOP;
 	}
+	/* Not an instruction's data access (SDM 28.2.3.2: bit 8 clear means a
+	 * paging-structure access), or one made while delivering an event
+	 * (IDT, stack, TSS outside RAM): nothing to emulate. */
+	if ((q & BIT(7)) && !(q & BIT(8))) {
+		vm_stop(v->vm, true, "vCPU %u's page tables point outside its RAM (guest-physical 0x%lx) at RIP 0x%lx",
+			v->id, gpa, v->rip);
+		return VCPU_STOP;
+	}
+	if (vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID) {
+		vm_stop(v->vm, true, "vCPU %u's event delivery touched guest-physical 0x%lx outside its RAM at RIP 0x%lx",
+			v->id, gpa, v->rip);
+		return VCPU_STOP;
+	}
 	return vcpu_handle_mmio(v, gpa);
 }
 
@@ -220,8 +248,12 @@ static enum vcpu_action exit_xsetbv(struct vcpu *v)
 	 * components the CPU supports (CPUID.(EAX=0DH,ECX=0)). */
 	struct cpuid_regs d = cpuid(0xd, 0);
 	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+	/* Pairs that must be set together: BNDREGS/BNDCSR (MPX), the three
+	 * AVX-512 components, XTILECFG/XTILEDATA (AMX). */
+	bool pair_ok = !!(val & BIT(3)) == !!(val & BIT(4)) &&
+		       !!(val & BIT(17)) == !!(val & BIT(18));
 	if (idx != 0 || !(val & 1) || (val & ~supported) || ((val & 4) && !(val & 2)) ||
-	    ((val & 0xe0) && (val & 0xe0) != 0xe0) || ((val & 0xe0) && !(val & 4)))
+	    ((val & 0xe0) && (val & 0xe0) != 0xe0) || ((val & 0xe0) && !(val & 4)) || !pair_ok)
 		return vcpu_inject_exception(v, EXC_GP, true, 0);
 	/* The hypervisor never uses extended state, so the guest's XCR0 can
 	 * simply stay loaded on its dedicated CPU. */

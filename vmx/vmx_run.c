@@ -313,6 +313,11 @@ static void vcpu_idle(struct vcpu *v)
 			if (vpic_has_intr(&vm->plat.pic))
 				v->state = VCPU_RUNNING;
 		}
+		if (vm->cfg->devices & DEV_PLATFORM) {
+			vapic_timer(v, vplatform_now(vm));
+			if (!vapic_irr_empty(&vm->vapics[v->id]))
+				v->state = VCPU_RUNNING;
+		}
 		if (event_queue_pending(&v->events))
 			v->state = VCPU_RUNNING;
 		cpu_relax();
@@ -332,7 +337,13 @@ void vmx_vcpu_loop(struct vcpu *v)
 	for (;;) {
 		if (v->requests)
 			vmx_process_requests(v);
-		if (v->vm->state != VM_RUNNING || v->state != VCPU_RUNNING) {
+		/* Cleared before the state is read, set when staying out: a CPU
+		 * rebuilding the guest (vm_quiesce) waits for it (Dekker-style,
+		 * both sides sequentially consistent). */
+		__atomic_store_n(&v->idle_ack, false, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) != VM_RUNNING ||
+		    v->state != VCPU_RUNNING) {
+			__atomic_store_n(&v->idle_ack, true, __ATOMIC_SEQ_CST);
 			vcpu_idle(v);
 			continue;
 		}

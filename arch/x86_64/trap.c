@@ -117,6 +117,11 @@ void trap_dispatch(struct trap_frame *f)
 		trap_dispatch_irq((uint8_t)f->vector);
 		return;
 	}
+	if (f->vector == 2) {
+		/* Nothing on the host sends NMIs (no watchdog): note it, go on. */
+		log_warn("NMI at RIP 0x%lx; ignored", f->rip);
+		return;
+	}
 	trap_dump(f);
 	log_err("PANIC: this CPU is stopped");
 	cpu_park();

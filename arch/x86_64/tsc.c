@@ -8,6 +8,7 @@
 #define PORT_61 0x61
 
 uint64_t tsc_hz;
+bool tsc_calibrated;
 uint64_t tsc_ns_mult, tsc_ticks_mult;
 
 uint64_t tsc_calibrate(void)
@@ -28,7 +29,8 @@ uint64_t tsc_calibrate(void)
 			break; /* no PIT: fall back below */
 	uint64_t t1 = rdtsc();
 	outb(PORT_61, inb(PORT_61) & ~0x01);
-	if (spins > 100000000ull || t1 <= t0)
+	tsc_calibrated = !(spins > 100000000ull || t1 <= t0);
+	if (!tsc_calibrated)
 		tsc_hz = 1000000000ull; /* a guess; said so in the boot log */
 	else
 		tsc_hz = (t1 - t0) * 1000 / ms;

@@ -4,6 +4,7 @@
 #include <lib/types.h>
 
 extern uint64_t tsc_hz;
+extern bool tsc_calibrated; /* false: no PIT answered, tsc_hz is a guess */
 
 /* 32.32 fixed-point factors set by tsc_calibrate(): conversions on hot
  * paths are one multiply instead of a 128-bit division. */

@@ -15,7 +15,7 @@ expect rip +0x0*10[0-9a-f]{4}
 expect guest "alpha" paused
 expect guest "alpha" resumed
 none_between guest\s"alpha"\spaused guest\s"alpha"\sresumed ^\[alpha\]\sheartbeat
-expect guest "alpha" resets: reset from the console
+expect guest "alpha" resets \(boot 1\): reset from the console
 count 2 \[alpha\] hello from alpha
 expect frobnicate
 expect guest "alpha" stopped: stopped from the console

@@ -314,6 +314,20 @@ static void test_ram_absurd(void **state)
 	expect_none();
 }
 
+static void test_ram_covers_platform(void **state)
+{
+	(void)state;
+	cfg.guests[0].devices = DEV_UART0 | DEV_PLATFORM;
+	cfg.guests[0].ram_size = GiB(8);
+	expect_one("guest \"demo\": ram_size: 8 GiB would cover the platform devices at "
+		   "0xfec00000; guests with DEV_PLATFORM get at most 4076 MiB");
+	cfg.guests[0].ram_size = MiB(4076);
+	expect_none();
+	cfg.guests[0].devices = DEV_UART0;
+	cfg.guests[0].ram_size = GiB(8);
+	expect_none();
+}
+
 static void test_host_base_unaligned(void **state)
 {
 	(void)state;
@@ -741,6 +755,7 @@ int main(void)
 		T(test_ram_zero),
 		T(test_ram_unaligned),
 		T(test_ram_absurd),
+		T(test_ram_covers_platform),
 		T(test_host_base_unaligned),
 		T(test_host_base_hypervisor_area),
 		T(test_host_base_past_limit),
