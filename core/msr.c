@@ -18,7 +18,7 @@ static const uint32_t msr_passthrough[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, 0xc0000081 /* STAR */,
 	0xc0000082 /* LSTAR */, 0xc0000083 /* CSTAR */, 0xc0000084 /* SFMASK */,
 	0xc0000103 /* TSC_AUX */, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-	MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT,
+	MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT, 0xda0 /* IA32_XSS, for XSAVES */,
 };
 
 static void msr_bitmap_clear(uint8_t *bm, uint32_t msr, bool read, bool write)

@@ -37,10 +37,13 @@ static const struct ctl_name exit_names[] = {
 	{ EXIT_ACK_INTR, "acknowledge interrupt on exit" },
 	{ EXIT_SAVE_EFER, "save IA32_EFER" },
 	{ EXIT_LOAD_EFER, "load IA32_EFER" },
+	{ EXIT_SAVE_PAT, "save IA32_PAT" },
+	{ EXIT_LOAD_PAT, "load IA32_PAT" },
 };
 static const struct ctl_name entry_names[] = {
 	{ ENTRY_LOAD_EFER, "load IA32_EFER" },
 	{ ENTRY_IA32E_GUEST, "IA-32e mode guest" },
+	{ ENTRY_LOAD_PAT, "load IA32_PAT" },
 };
 
 /* SDM Appendix A.3-A.5: the low half of a capability MSR lists bits that must
@@ -104,15 +107,17 @@ bool vmx_probe(void)
 	ok = ok && vmx_adjust("secondary processor-based", MSR_VMX_PROCBASED2,
 			      PROC2_EPT | PROC2_UNRESTRICTED,
 			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES |
-				      PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY,
+				      PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY |
+				      PROC2_WBINVD_EXIT,
 			      proc2_names,
 			      ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
 	ok = ok && vmx_adjust("VM-exit", true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
-			      EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			      EXIT_SAVE_PAT | EXIT_LOAD_PAT, exit_names, ARRAY_SIZE(exit_names),
+			      EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+				      EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+			      0, exit_names, ARRAY_SIZE(exit_names),
 			      &vmx_caps.exit);
 	ok = ok && vmx_adjust("VM-entry", true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
-			      ENTRY_LOAD_EFER | ENTRY_IA32E_GUEST, ENTRY_LOAD_PAT, entry_names,
+			      ENTRY_LOAD_EFER | ENTRY_IA32E_GUEST | ENTRY_LOAD_PAT, 0, entry_names,
 			      ARRAY_SIZE(entry_names), &vmx_caps.entry);
 	if (!ok)
 		return false;

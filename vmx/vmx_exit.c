@@ -264,8 +264,16 @@ static enum vcpu_action exit_xsetbv(struct vcpu *v)
 static enum vcpu_action exit_invd(struct vcpu *v)
 {
 	(void)v;
-	/* INVD would discard other partitions' dirty lines: write back instead. */
-	__asm__ volatile("wbinvd" ::: "memory");
+	/* INVD would discard other partitions' dirty lines, and WBINVD would
+	 * flush their cache: with coherent memory, doing nothing is correct. */
+	return VCPU_COMPLETE;
+}
+
+/* Guests own no cache-incoherent DMA devices: their WBINVD would only
+ * flush the shared last-level cache under the other partitions. */
+static enum vcpu_action exit_wbinvd(struct vcpu *v)
+{
+	(void)v;
 	return VCPU_COMPLETE;
 }
 
@@ -352,7 +360,7 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_RDTSCP] = { NULL, "RDTSCP", INSN },
 	[EXIT_PREEMPT_TIMER] = { exit_preempt_timer, "preemption timer", false },
 	[EXIT_INVVPID] = { exit_ud, "INVVPID", INSN },
-	[EXIT_WBINVD] = { NULL, "WBINVD", INSN },
+	[EXIT_WBINVD] = { exit_wbinvd, "WBINVD", INSN },
 	[EXIT_XSETBV] = { exit_xsetbv, "XSETBV", INSN },
 	[EXIT_APIC_WRITE] = { NULL, "APIC write", false },
 	[EXIT_RDRAND] = { NULL, "RDRAND", INSN },

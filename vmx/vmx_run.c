@@ -255,7 +255,9 @@ static void vmx_process_requests(struct vcpu *v)
 	uint32_t req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
 	struct vm *vm = v->vm;
 
-	v->halted_for_good = false;
+	/* Only what can wake a CPU from HLT with IF=0 ends "halted for good". */
+	if (req & (VCPU_REQ_BOOT | VCPU_REQ_INIT | VCPU_REQ_SIPI | VCPU_REQ_NMI))
+		v->halted_for_good = false;
 	if (req & VCPU_REQ_BOOT) {
 		if (!arch_vcpu_set_entry_state(v, &vm->boot_state)) {
 			vm_stop(vm, true, "could not load vCPU %u's entry state", v->id);
