@@ -39,7 +39,7 @@ KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
 CFG_OBJ := $(OUT)/config.o
 
 .SILENT:
-.PHONY: all iso run test bench clean hosttest fuzz check-config deps guests
+.PHONY: all iso run test bench clean hosttest fuzz check-config deps guests format
 all: iso
 
 $(BUILD)/k/%.o: %.c
@@ -181,6 +181,9 @@ test:
 bench:
 	@tools/deps.sh test
 	@tests/bench.sh
+
+format:
+	git ls-files -z '*.c' '*.h' | xargs -0 clang-format -i
 
 clean:
 	rm -rf $(BUILD)

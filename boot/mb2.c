@@ -65,7 +65,8 @@ static int parse_mmap(const uint8_t *p, uint32_t size, struct mb2_info *out, mb2
 	}
 	for (uint32_t off = 16; esz <= size - off; off += esz) { /* off + esz may wrap */
 		if (out->nmmap == MB2_MAX_MMAP) {
-			report(err, ctx, "multiboot2: more than %u memory map entries; rest ignored",
+			report(err, ctx,
+			       "multiboot2: more than %u memory map entries; rest ignored",
 			       MB2_MAX_MMAP);
 			return 1;
 		}
@@ -142,8 +143,8 @@ int mb2_parse(uint32_t magic, const void *buf, size_t avail, struct mb2_info *ou
 	out->cmdline = "";
 	out->loader = "";
 	if (magic != MB2_BOOTLOADER_MAGIC) {
-		report(err, ctx, "multiboot2: bad boot loader magic 0x%x (not booted by Multiboot2)",
-		       magic);
+		report(err, ctx,
+		       "multiboot2: bad boot loader magic 0x%x (not booted by Multiboot2)", magic);
 		return 1;
 	}
 	if (!buf || avail < 16) {
@@ -160,14 +161,15 @@ int mb2_parse(uint32_t magic, const void *buf, size_t avail, struct mb2_info *ou
 	uint32_t off = 8;
 	for (;;) {
 		if (off + 8 > total) {
-			report(err, ctx, "multiboot2: tags run past the end (%u bytes) without an end tag",
+			report(err, ctx,
+			       "multiboot2: tags run past the end (%u bytes) without an end tag",
 			       total);
 			return problems + 1;
 		}
 		uint32_t type = rd32(base + off), size = rd32(base + off + 4);
 		if (size < 8 || size > total - off) {
-			report(err, ctx, "multiboot2: tag type %u at offset %u has bad size %u", type, off,
-			       size);
+			report(err, ctx, "multiboot2: tag type %u at offset %u has bad size %u",
+			       type, off, size);
 			return problems + 1;
 		}
 		const uint8_t *p = base + off;
@@ -194,9 +196,11 @@ int mb2_parse(uint32_t magic, const void *buf, size_t avail, struct mb2_info *ou
 		}
 		case TAG_MODULE: {
 			const char *s = size >= 16 ? tag_string(p + 16, size - 16) : NULL;
-			uint32_t start = size >= 16 ? rd32(p + 8) : 0, end = size >= 16 ? rd32(p + 12) : 0;
+			uint32_t start = size >= 16 ? rd32(p + 8) : 0,
+				 end = size >= 16 ? rd32(p + 12) : 0;
 			if (!s || end < start) {
-				report(err, ctx, "multiboot2: module tag at offset %u is malformed", off);
+				report(err, ctx, "multiboot2: module tag at offset %u is malformed",
+				       off);
 				problems++;
 			} else if (out->nmodules == MB2_MAX_MODULES) {
 				report(err, ctx, "multiboot2: more than %u modules; \"%s\" ignored",
@@ -204,7 +208,7 @@ int mb2_parse(uint32_t magic, const void *buf, size_t avail, struct mb2_info *ou
 				problems++;
 			} else {
 				out->modules[out->nmodules++] =
-					(struct mb2_module){ .start = start, .end = end, .name = s };
+				    (struct mb2_module){ .start = start, .end = end, .name = s };
 			}
 			break;
 		}
@@ -226,7 +230,8 @@ int mb2_parse(uint32_t magic, const void *buf, size_t avail, struct mb2_info *ou
 			int ver = type == TAG_ACPI_NEW ? 2 : 1;
 			uint32_t need = ver == 2 ? 36 : 20;
 			if (size - 8 < need) {
-				report(err, ctx, "multiboot2: ACPI RSDP tag too short (%u bytes)", size);
+				report(err, ctx, "multiboot2: ACPI RSDP tag too short (%u bytes)",
+				       size);
 				problems++;
 			} else if (ver >= out->rsdp_version) {
 				out->rsdp = p + 8;

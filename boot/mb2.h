@@ -34,7 +34,7 @@ struct mb2_module {
 };
 
 struct mb2_info {
-	uint64_t size;       /* total size of the structure */
+	uint64_t size;	     /* total size of the structure */
 	const char *cmdline; /* "" when absent */
 	const char *loader;  /* boot loader name, "" when absent */
 	uint32_t nmmap;

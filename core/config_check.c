@@ -89,8 +89,7 @@ fail(struct checker *c, unsigned int g, const char *fmt, ...)
 	va_list ap;
 
 	if (g != NO_GUEST)
-		len = (size_t)fmt_snprintf(msg, sizeof(msg), "%s: ",
-					   guest_label(c->cfg, g, label));
+		len = (size_t)fmt_snprintf(msg, sizeof(msg), "%s: ", guest_label(c->cfg, g, label));
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg + len, sizeof(msg) - len, fmt, ap);
 	va_end(ap);
@@ -124,11 +123,15 @@ static void check_name(struct checker *c, unsigned int g)
 		if (name_char_ok(name[i]))
 			continue;
 		if (ch >= 0x20 && ch < 0x7f)
-			fail(c, g, "name: character %zu is '%c'; only A-Z, a-z, 0-9, '_' and '-' "
-				   "are allowed", i + 1, ch);
+			fail(c, g,
+			     "name: character %zu is '%c'; only A-Z, a-z, 0-9, '_' and '-' "
+			     "are allowed",
+			     i + 1, ch);
 		else
-			fail(c, g, "name: character %zu is byte 0x%02x; only A-Z, a-z, 0-9, '_' "
-				   "and '-' are allowed", i + 1, ch);
+			fail(c, g,
+			     "name: character %zu is byte 0x%02x; only A-Z, a-z, 0-9, '_' "
+			     "and '-' are allowed",
+			     i + 1, ch);
 		return;
 	}
 	if (i > CONFIG_NAME_MAX - 1) {
@@ -177,8 +180,7 @@ static void check_cpu_taken(struct checker *c, unsigned int g, unsigned int i)
 			if (other->cpus[k] != gc->cpus[i])
 				continue;
 			fail(c, g, "cpus[%u]: %s %u is already given to %s", i,
-			     cpu_ref_noun(gc->cpu_ref), gc->cpus[i],
-			     guest_label(c->cfg, j, label));
+			     cpu_ref_noun(gc->cpu_ref), gc->cpus[i], guest_label(c->cfg, j, label));
 			return;
 		}
 	}
@@ -256,8 +258,9 @@ static void check_ram(struct checker *c, unsigned int g)
 	else if ((gc->devices & DEV_PLATFORM) && size > CONFIG_PLATFORM_RAM_MAX)
 		/* Guest RAM starts at GPA 0 with no hole: it would cover the
 		 * IOAPIC/HPET/LAPIC windows at 0xFEC00000 and up. */
-		fail(c, g, "ram_size: %s would cover the platform devices at 0xfec00000; "
-			   "guests with DEV_PLATFORM get at most 4076 MiB",
+		fail(c, g,
+		     "ram_size: %s would cover the platform devices at 0xfec00000; "
+		     "guests with DEV_PLATFORM get at most 4076 MiB",
 		     size_str(size, s));
 
 	if (!base)
@@ -265,15 +268,19 @@ static void check_ram(struct checker *c, unsigned int g)
 	if (!IS_ALIGNED(base, CONFIG_RAM_ALIGN))
 		fail(c, g, "ram_host_base: 0x%llx is not 2 MiB aligned", (unsigned long long)base);
 	if (base < CONFIG_HV_RESERVED) {
-		fail(c, g, "ram_host_base: 0x%llx is below 16 MiB, which the hypervisor keeps "
-			   "for itself", (unsigned long long)base);
+		fail(c, g,
+		     "ram_host_base: 0x%llx is below 16 MiB, which the hypervisor keeps "
+		     "for itself",
+		     (unsigned long long)base);
 		return;
 	}
 	if (!ram_size_ok(gc))
 		return;
 	if (base >= CONFIG_PHYS_LIMIT || size > CONFIG_PHYS_LIMIT - base) {
-		fail(c, g, "ram_host_base: 0x%llx plus %s of RAM goes past the 52-bit physical "
-			   "address limit", (unsigned long long)base, size_str(size, s));
+		fail(c, g,
+		     "ram_host_base: 0x%llx plus %s of RAM goes past the 52-bit physical "
+		     "address limit",
+		     (unsigned long long)base, size_str(size, s));
 		return;
 	}
 	if (!placement_ok(gc))
@@ -306,8 +313,10 @@ static void check_image(struct checker *c, unsigned int g)
 		fail(c, g, "image: is empty; name the boot module that holds the guest");
 
 	if (kind > IMAGE_MULTIBOOT2) {
-		fail(c, g, "image_kind: %u is not IMAGE_ELF, IMAGE_RAW, IMAGE_MULTIBOOT or "
-			   "IMAGE_MULTIBOOT2", kind);
+		fail(c, g,
+		     "image_kind: %u is not IMAGE_ELF, IMAGE_RAW, IMAGE_MULTIBOOT or "
+		     "IMAGE_MULTIBOOT2",
+		     kind);
 		return;
 	}
 	if (kind != IMAGE_RAW) {
@@ -358,8 +367,10 @@ static void check_modules(struct checker *c, unsigned int g)
 			continue;
 		}
 		if (ended) {
-			fail(c, g, "modules[%u]: comes after the NULL that ends the list, so it "
-				   "would be ignored", i);
+			fail(c, g,
+			     "modules[%u]: comes after the NULL that ends the list, so it "
+			     "would be ignored",
+			     i);
 			continue;
 		}
 		if (!mods[i][0]) {
@@ -384,8 +395,10 @@ static void check_devices(struct checker *c, unsigned int g)
 	uint32_t unknown = gc->devices & (uint32_t)~DEV_KNOWN;
 
 	if (unknown)
-		fail(c, g, "devices: bits 0x%x are no known device; use DEV_UART0, "
-			   "DEV_DEBUG_EXIT and DEV_PLATFORM", unknown);
+		fail(c, g,
+		     "devices: bits 0x%x are no known device; use DEV_UART0, "
+		     "DEV_DEBUG_EXIT and DEV_PLATFORM",
+		     unknown);
 }
 
 static void check_on_crash(struct checker *c, unsigned int g)
@@ -496,12 +509,16 @@ static void platform_check_cpu_taken(struct checker *c, unsigned int g, unsigned
 				continue;
 			guest_label(c->cfg, j, label);
 			if (gc->cpu_ref == CPU_BY_INDEX) {
-				fail(c, g, "cpus[%u]: CPU index %u is APIC id %u, which is already "
-					   "given to %s", i, gc->cpus[i], apic_id, label);
+				fail(c, g,
+				     "cpus[%u]: CPU index %u is APIC id %u, which is already "
+				     "given to %s",
+				     i, gc->cpus[i], apic_id, label);
 			} else {
 				platform_index_of(plat, apic_id, &index);
-				fail(c, g, "cpus[%u]: APIC id %u is CPU index %u, which is already "
-					   "given to %s", i, apic_id, index, label);
+				fail(c, g,
+				     "cpus[%u]: APIC id %u is CPU index %u, which is already "
+				     "given to %s",
+				     i, apic_id, index, label);
 			}
 			return;
 		}
@@ -557,8 +574,8 @@ static void platform_check_modules(struct checker *c, unsigned int g,
 		fail(c, g, "image: module \"%s\" was not loaded by the boot loader", gc->image);
 	for (unsigned int i = 0; i < CONFIG_MAX_MODULES && gc->modules[i]; i++) {
 		if (gc->modules[i][0] && !plat->has_module(plat->module_ctx, gc->modules[i]))
-			fail(c, g, "modules[%u]: module \"%s\" was not loaded by the boot loader", i,
-			     gc->modules[i]);
+			fail(c, g, "modules[%u]: module \"%s\" was not loaded by the boot loader",
+			     i, gc->modules[i]);
 	}
 }
 

@@ -20,21 +20,21 @@
 
 /* Limits the checker enforces beyond those in guests/config.h. */
 #define CONFIG_RAM_ALIGN MiB(2)
-#define CONFIG_RAM_MAX (GiB(1) * 1024)     /* 1 TiB: anything larger is a typo */
-#define CONFIG_HV_RESERVED MiB(16)          /* host RAM below this is the hypervisor's */
-#define CONFIG_PHYS_LIMIT BIT(52)           /* the architectural physical address limit */
-#define CONFIG_CMDLINE_MAX 255              /* characters, not counting the NUL */
+#define CONFIG_RAM_MAX (GiB(1) * 1024) /* 1 TiB: anything larger is a typo */
+#define CONFIG_HV_RESERVED MiB(16)     /* host RAM below this is the hypervisor's */
+#define CONFIG_PHYS_LIMIT BIT(52)      /* the architectural physical address limit */
+#define CONFIG_CMDLINE_MAX 255	       /* characters, not counting the NUL */
 
 typedef void (*config_report_fn)(void *ctx, const char *msg);
 
 /* What only the machine knows, gathered by the hypervisor at boot. */
 struct config_platform {
-	unsigned int ncpus;        /* enabled CPUs in the MADT */
-	const uint32_t *apic_ids;  /* ncpus entries, in MADT order (index i = CPU index i) */
-	uint64_t free_ram;         /* bytes still free for guest RAM */
+	unsigned int ncpus;	  /* enabled CPUs in the MADT */
+	const uint32_t *apic_ids; /* ncpus entries, in MADT order (index i = CPU index i) */
+	uint64_t free_ram;	  /* bytes still free for guest RAM */
 	/* Whether the boot loader loaded a module with this name. NULL: don't check. */
 	bool (*has_module)(void *ctx, const char *name);
-	void *module_ctx;          /* passed to has_module */
+	void *module_ctx; /* passed to has_module */
 };
 
 /* Every static rule, for the whole table. */

@@ -199,8 +199,9 @@ static bool ops_devices(void *ctx, unsigned int i)
 		return false;
 	struct vuart *u = &vm->uart;
 	if (vm->cfg->devices & DEV_UART0)
-		shell_say("  uart 0x%x: IER 0x%x LCR 0x%x MCR 0x%x, %u byte(s) waiting, %u dropped\n",
-			  u->base, u->ier, u->lcr, u->mcr, u->rx_count, u->rx_dropped);
+		shell_say(
+		    "  uart 0x%x: IER 0x%x LCR 0x%x MCR 0x%x, %u byte(s) waiting, %u dropped\n",
+		    u->base, u->ier, u->lcr, u->mcr, u->rx_count, u->rx_dropped);
 	if (!(vm->cfg->devices & DEV_PLATFORM)) {
 		shell_say("  (no platform devices)\n");
 		return true;
@@ -216,10 +217,11 @@ static bool ops_devices(void *ctx, unsigned int i)
 		  vhpet_legacy_enabled(&p->hpet) ? "on" : "off", vhpet_next_deadline(&p->hpet));
 	for (unsigned int c = 0; c < vm->nvcpus; c++) {
 		struct vlapic *l = &vm->vapics[c].lapic;
-		shell_say("  lapic %u: %s%s, TPR 0x%x PPR 0x%x, timer LVT 0x%x, next deadline %lu ns\n",
-			  vlapic_id(l), vlapic_hw_enabled(l) ? "enabled" : "disabled",
-			  vlapic_x2apic_mode(l) ? " x2APIC" : "", l->tpr, vlapic_ppr(l),
-			  vlapic_lvt(l, VLAPIC_LVT_IDX_TIMER), vlapic_next_deadline(l));
+		shell_say(
+		    "  lapic %u: %s%s, TPR 0x%x PPR 0x%x, timer LVT 0x%x, next deadline %lu ns\n",
+		    vlapic_id(l), vlapic_hw_enabled(l) ? "enabled" : "disabled",
+		    vlapic_x2apic_mode(l) ? " x2APIC" : "", l->tpr, vlapic_ppr(l),
+		    vlapic_lvt(l, VLAPIC_LVT_IDX_TIMER), vlapic_next_deadline(l));
 	}
 	return true;
 }
@@ -332,7 +334,8 @@ void console_shell_start(void)
 	shell_init(&shell, &console_ops);
 	trap_set_irq_handler(VEC_TIMER, console_tick);
 	shell_ready = true;
-	log_info("console: shell on CPU %u; Ctrl-A s for the shell, Ctrl-A 0-9 for a guest, Ctrl-A ? for help",
+	log_info("console: shell on CPU %u; Ctrl-A s for the shell, Ctrl-A 0-9 for a guest, Ctrl-A "
+		 "? for help",
 		 this_cpu()->index);
 	/* The keyboard starts with the first guest, as on a plain serial line. */
 	if (nvms)

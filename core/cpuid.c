@@ -44,8 +44,8 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v)
 		break;
 	case 1: {
 		bool osxsave = arch_vcpu_read_cr(v, 4) & CR4_OSXSAVE;
-		r.ecx &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(15) | BIT(21) | BIT(24) |
-			   BIT(27));
+		r.ecx &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(15) | BIT(21) |
+			   BIT(24) | BIT(27));
 		r.ecx |= BIT(31); /* running under a hypervisor */
 		if (osxsave && (cpuid(1, 0).ecx & BIT(26)))
 			r.ecx |= BIT(27);
@@ -67,7 +67,7 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v)
 		r.eax &= 0x3ff; /* cache info kept, core/thread sharing counts zeroed */
 		r.eax |= ((nvcpus - 1) & 0x3f) << 26;
 		break;
-	case 5: /* MONITOR/MWAIT is hidden */
+	case 5:	  /* MONITOR/MWAIT is hidden */
 	case 0xa: /* no PMU */
 		r.eax = r.ebx = r.ecx = r.edx = 0;
 		break;
@@ -78,10 +78,11 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v)
 	case 7:
 		if (sub == 0) {
 			r.ebx &= ~(BIT(2) | BIT(4) | BIT(11)); /* SGX, HLE, RTM */
-			r.ecx &= ~(BIT(5) | BIT(30));          /* WAITPKG, SGX_LC */
+			r.ecx &= ~(BIT(5) | BIT(30));	       /* WAITPKG, SGX_LC */
 			/* hybrid; IBRS/STIBP, L1D_FLUSH, ARCH/CORE_CAPABILITIES and SSBD,
 			 * whose MSRs guests do not get */
-			r.edx &= ~(BIT(15) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31));
+			r.edx &=
+			    ~(BIT(15) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31));
 		}
 		break;
 	case 0xb:

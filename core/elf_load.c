@@ -41,7 +41,10 @@ static int elf_walk(const uint8_t *img, uint64_t img_size, uint8_t *ram, uint64_
 		    uint64_t min_addr, struct elf_info *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	if (img_size < 52 || memcmp(img, "\x7f" "ELF", 4)) {
+	if (img_size < 52 || memcmp(img,
+				    "\x7f"
+				    "ELF",
+				    4)) {
 		fmt_snprintf(err, errlen, "not an ELF file");
 		return -1;
 	}
@@ -82,10 +85,11 @@ static int elf_walk(const uint8_t *img, uint64_t img_size, uint8_t *ram, uint64_
 			return -1;
 		}
 		if (s.paddr < min_addr || s.paddr >= ram_size || s.memsz > ram_size - s.paddr) {
-			fmt_snprintf(err, errlen,
-				     "ELF segment %u (0x%lx-0x%lx) does not fit guest RAM 0x%lx-0x%lx", i,
-				     (unsigned long)s.paddr, (unsigned long)(s.paddr + s.memsz),
-				     (unsigned long)min_addr, (unsigned long)ram_size);
+			fmt_snprintf(
+			    err, errlen,
+			    "ELF segment %u (0x%lx-0x%lx) does not fit guest RAM 0x%lx-0x%lx", i,
+			    (unsigned long)s.paddr, (unsigned long)(s.paddr + s.memsz),
+			    (unsigned long)min_addr, (unsigned long)ram_size);
 			return -1;
 		}
 		if (entry >= s.paddr && entry < s.paddr + s.memsz)

@@ -145,8 +145,7 @@ static enum event_queue_result event_combine(struct event_queue *q,
 	return EVENT_REPLACED;
 }
 
-static void event_build_hw(struct event_exception *e, uint8_t vector, bool has_err,
-			   uint32_t err)
+static void event_build_hw(struct event_exception *e, uint8_t vector, bool has_err, uint32_t err)
 {
 	memset(e, 0, sizeof(*e));
 	e->valid = true;
@@ -157,8 +156,8 @@ static void event_build_hw(struct event_exception *e, uint8_t vector, bool has_e
 		e->error_code = err;
 }
 
-enum event_queue_result event_queue_exception(struct event_queue *q, uint8_t vector,
-					      bool has_err, uint32_t err)
+enum event_queue_result event_queue_exception(struct event_queue *q, uint8_t vector, bool has_err,
+					      uint32_t err)
 {
 	struct event_exception e;
 
@@ -170,8 +169,7 @@ enum event_queue_result event_queue_exception(struct event_queue *q, uint8_t vec
 	return event_combine(q, &e);
 }
 
-enum event_queue_result event_queue_page_fault(struct event_queue *q, uint32_t err,
-					       uint64_t cr2)
+enum event_queue_result event_queue_page_fault(struct event_queue *q, uint32_t err, uint64_t cr2)
 {
 	struct event_exception e;
 
@@ -248,8 +246,8 @@ static int event_irq_highest(const struct event_queue *q)
 }
 
 enum event_queue_result event_requeue_idt_vectoring(struct event_queue *q,
-						    uint32_t idt_vectoring_info,
-						    uint32_t idt_err, uint32_t insn_len)
+						    uint32_t idt_vectoring_info, uint32_t idt_err,
+						    uint32_t insn_len)
 {
 	uint8_t vector = idt_vectoring_info & EVENT_INFO_VECTOR_MASK;
 	uint8_t type = (idt_vectoring_info & EVENT_INFO_TYPE_MASK) >> EVENT_INFO_TYPE_SHIFT;
@@ -329,8 +327,7 @@ void event_injected(struct event_queue *q)
 
 bool event_queue_pending(const struct event_queue *q)
 {
-	return q->exc.valid || q->nmi_pending || q->nmi_requeued ||
-	       event_irq_highest(q) >= 0;
+	return q->exc.valid || q->nmi_pending || q->nmi_requeued || event_irq_highest(q) >= 0;
 }
 
 void event_after_emulation(uint32_t *interruptibility)
@@ -342,11 +339,10 @@ void event_after_emulation(uint32_t *interruptibility)
 }
 
 static void event_emit_exception(const struct event_exception *e,
-				 const struct event_window_state *st,
-				 struct event_injection *out)
+				 const struct event_window_state *st, struct event_injection *out)
 {
-	out->intr_info = EVENT_INFO_VALID | ((uint32_t)e->type << EVENT_INFO_TYPE_SHIFT) |
-			 e->vector;
+	out->intr_info =
+	    EVENT_INFO_VALID | ((uint32_t)e->type << EVENT_INFO_TYPE_SHIFT) | e->vector;
 	/* Deliver-error-code only for error-code hardware exceptions, and not
 	 * in real mode: "unrestricted guest" entry with CR0.PE = 0 rejects
 	 * bit 11 (26.2.1.3), and real-mode delivery pushes none. */
@@ -419,12 +415,14 @@ void event_select(struct event_queue *q, const struct event_window_state *st,
 		 * must be cleared before re-injection (SDM Vol. 3C "Resuming
 		 * guest software after handling an exception", 31.7.1.2). */
 		out->intr_info = EVENT_INFO_VALID |
-				 ((uint32_t)EVENT_TYPE_NMI << EVENT_INFO_TYPE_SHIFT) | EVENT_VEC_NMI;
+				 ((uint32_t)EVENT_TYPE_NMI << EVENT_INFO_TYPE_SHIFT) |
+				 EVENT_VEC_NMI;
 		q->inflight = EVENT_SRC_NMI_REQUEUED;
 		q->nmi_requeued = false;
 	} else if (q->nmi_pending && !q->nmi_requeued && !nmi_shadowed && !nmi_blocked_by_nmi) {
 		out->intr_info = EVENT_INFO_VALID |
-				 ((uint32_t)EVENT_TYPE_NMI << EVENT_INFO_TYPE_SHIFT) | EVENT_VEC_NMI;
+				 ((uint32_t)EVENT_TYPE_NMI << EVENT_INFO_TYPE_SHIFT) |
+				 EVENT_VEC_NMI;
 		q->inflight = EVENT_SRC_NMI;
 		q->nmi_pending = false;
 	} else if (irq_open) {
@@ -435,7 +433,8 @@ void event_select(struct event_queue *q, const struct event_window_state *st,
 			uint8_t v = (uint8_t)(acked >= 0 ? acked : pending_irq_vector);
 
 			out->intr_info = EVENT_INFO_VALID |
-					 ((uint32_t)EVENT_TYPE_EXT_INTR << EVENT_INFO_TYPE_SHIFT) | v;
+					 ((uint32_t)EVENT_TYPE_EXT_INTR << EVENT_INFO_TYPE_SHIFT) |
+					 v;
 			if (acked >= 0) {
 				event_irq_clear(q, v);
 			} else {

@@ -142,23 +142,23 @@ enum event_class {
 };
 
 enum event_queue_result {
-	EVENT_NONE,         /* nothing to do (IDT-vectoring info not valid) */
-	EVENT_QUEUED,       /* the event is now pending */
-	EVENT_REPLACED,     /* handled serially: it replaced the pending exception */
+	EVENT_NONE,	    /* nothing to do (IDT-vectoring info not valid) */
+	EVENT_QUEUED,	    /* the event is now pending */
+	EVENT_REPLACED,	    /* handled serially: it replaced the pending exception */
 	EVENT_DOUBLE_FAULT, /* combined with the pending exception into #DF */
 	EVENT_TRIPLE_FAULT, /* shutdown: the caller stops this guest */
-	EVENT_INVALID,      /* malformed request; the queue is unchanged */
+	EVENT_INVALID,	    /* malformed request; the queue is unchanged */
 };
 
 /* One exception-class event. */
 struct event_exception {
 	bool valid;
-	uint8_t type;        /* enum event_type: HW_EXCEPTION or a software type */
+	uint8_t type; /* enum event_type: HW_EXCEPTION or a software type */
 	uint8_t vector;
 	bool has_error_code; /* the vector pushes one (hardware exceptions only) */
 	uint32_t error_code;
-	uint32_t insn_len;   /* software types: length of INT n/INT3/INTO/INT1 */
-	bool has_cr2;        /* load cr2 into guest CR2 before delivering */
+	uint32_t insn_len; /* software types: length of INT n/INT3/INTO/INT1 */
+	bool has_cr2;	   /* load cr2 into guest CR2 before delivering */
 	uint64_t cr2;
 };
 
@@ -172,10 +172,10 @@ enum event_source {
 
 struct event_queue {
 	struct event_exception exc;
-	bool nmi_pending;       /* latched NMI, subject to NMI blocking */
-	bool nmi_requeued;      /* NMI whose delivery a VM exit interrupted */
-	uint64_t irq_acked[4];  /* acknowledged, undelivered interrupt vectors */
-	bool triple_fault;      /* sticky until event_queue_init() */
+	bool nmi_pending;      /* latched NMI, subject to NMI blocking */
+	bool nmi_requeued;     /* NMI whose delivery a VM exit interrupted */
+	uint64_t irq_acked[4]; /* acknowledged, undelivered interrupt vectors */
+	bool triple_fault;     /* sticky until event_queue_init() */
 
 	/* What the last event_select() handed to the processor. */
 	enum event_source inflight;
@@ -186,27 +186,27 @@ struct event_queue {
 /* Guest state event_select() needs, read from the VMCS before entry. */
 struct event_window_state {
 	bool rflags_if;
-	uint32_t interruptibility;    /* EVENT_BLOCK_* */
+	uint32_t interruptibility; /* EVENT_BLOCK_* */
 	enum event_activity activity;
-	bool virtual_nmi_blocked;     /* software-tracked NMI blocking, if any;
+	bool virtual_nmi_blocked; /* software-tracked NMI blocking, if any;
 	                               * OR-ed with EVENT_BLOCK_NMI */
-	bool real_mode;               /* guest CR0.PE == 0 (unrestricted guest):
+	bool real_mode;		  /* guest CR0.PE == 0 (unrestricted guest):
 	                               * exceptions push no error code */
 };
 
 /* What to write into the VMCS before this entry. */
 struct event_injection {
-	uint32_t intr_info;     /* VM-entry interruption information; 0 = none */
-	uint32_t error_code;    /* meaningful iff intr_info has EVENT_INFO_ERRCODE */
-	uint32_t insn_len;      /* VM-entry instruction length (software types) */
-	bool has_cr2;           /* write cr2 to guest CR2 */
+	uint32_t intr_info;  /* VM-entry interruption information; 0 = none */
+	uint32_t error_code; /* meaningful iff intr_info has EVENT_INFO_ERRCODE */
+	uint32_t insn_len;   /* VM-entry instruction length (software types) */
+	bool has_cr2;	     /* write cr2 to guest CR2 */
 	uint64_t cr2;
-	bool ack_irq;           /* acknowledge the caller's pending vector now */
+	bool ack_irq;		 /* acknowledge the caller's pending vector now */
 	bool clear_nmi_blocking; /* clear interruptibility bit 3 (see event.c) */
-	bool leave_hlt;         /* set activity state to active */
-	bool need_irq_window;   /* interrupt-window exiting on/off */
-	bool need_nmi_window;   /* NMI-window exiting on/off */
-	bool shutdown;          /* triple-faulted: do not enter */
+	bool leave_hlt;		 /* set activity state to active */
+	bool need_irq_window;	 /* interrupt-window exiting on/off */
+	bool need_nmi_window;	 /* NMI-window exiting on/off */
+	bool shutdown;		 /* triple-faulted: do not enter */
 };
 
 void event_queue_init(struct event_queue *q);
@@ -226,10 +226,9 @@ enum event_class event_class_of(enum event_type type, uint8_t vector);
  * a vector that does not ignores err. For #PF prefer
  * event_queue_page_fault(), which also loads CR2.
  */
-enum event_queue_result event_queue_exception(struct event_queue *q, uint8_t vector,
-					      bool has_err, uint32_t err);
-enum event_queue_result event_queue_page_fault(struct event_queue *q, uint32_t err,
-					       uint64_t cr2);
+enum event_queue_result event_queue_exception(struct event_queue *q, uint8_t vector, bool has_err,
+					      uint32_t err);
+enum event_queue_result event_queue_page_fault(struct event_queue *q, uint32_t err, uint64_t cr2);
 /* INT n (SW_INTR, any vector), INT3/INTO (SW_EXCEPTION, 3 or 4), INT1
  * (PRIV_SW_EXCEPTION, 1); insn_len 1-15 (SDM 26.2.1.3). */
 enum event_queue_result event_queue_software(struct event_queue *q, enum event_type type,
@@ -241,8 +240,8 @@ void event_queue_nmi(struct event_queue *q);
 /* Re-queue the event whose delivery the VM exit interrupted (SDM 27.2.4;
  * field layout 24.9.3). insn_len is the VM-exit instruction length. */
 enum event_queue_result event_requeue_idt_vectoring(struct event_queue *q,
-						    uint32_t idt_vectoring_info,
-						    uint32_t idt_err, uint32_t insn_len);
+						    uint32_t idt_vectoring_info, uint32_t idt_err,
+						    uint32_t insn_len);
 
 /* Choose the event for this entry; pending_irq_vector is 0-255 or -1. */
 void event_select(struct event_queue *q, const struct event_window_state *st,

@@ -11,19 +11,19 @@
 
 #include <lib/string.h>
 
-#define HDR_LEN 36     /* 5.2.6 */
-#define RSDP_LEN 36    /* 5.2.5.3 */
-#define FACS_LEN 64    /* 5.2.10 */
-#define FADT_LEN 276   /* 5.2.9, revision 6 */
+#define HDR_LEN 36   /* 5.2.6 */
+#define RSDP_LEN 36  /* 5.2.5.3 */
+#define FACS_LEN 64  /* 5.2.10 */
+#define FADT_LEN 276 /* 5.2.9, revision 6 */
 #define FADT_REV 6
-#define FADT_MINOR 5   /* ACPI 6.5 */
+#define FADT_MINOR 5 /* ACPI 6.5 */
 #define MADT_REV 5
 #define HPET_LEN 56
-#define MADT_FIXED 44  /* header, local interrupt controller address, flags */
+#define MADT_FIXED 44 /* header, local interrupt controller address, flags */
 #define MADT_LAPIC_LEN 8
 #define MADT_IOAPIC_LEN 12
 #define MADT_ISO_LEN 10
-#define MADT_NISOS 2   /* IRQ0 -> GSI2 and the SCI */
+#define MADT_NISOS 2 /* IRQ0 -> GSI2 and the SCI */
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -64,7 +64,7 @@ static void put_gas(uint8_t *p, uint8_t space, uint8_t bits, uint8_t access, uin
 {
 	p[0] = space;
 	p[1] = bits;
-	p[2] = 0; /* bit offset */
+	p[2] = 0;      /* bit offset */
 	p[3] = access; /* 1 byte, 2 word, 3 dword, 4 qword */
 	put64(p + 4, addr);
 }
@@ -77,9 +77,9 @@ static void put_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 	t[8] = rev;
 	memcpy(t + 10, GUEST_ACPI_OEM_ID, 6);
 	memcpy(t + 16, GUEST_ACPI_OEM_TABLE_ID, 8);
-	put32(t + 24, 1);        /* OEM revision */
+	put32(t + 24, 1);	   /* OEM revision */
 	memcpy(t + 28, "BLKH", 4); /* creator id */
-	put32(t + 32, 1);        /* creator revision */
+	put32(t + 32, 1);	   /* creator revision */
 }
 
 /*
@@ -151,7 +151,7 @@ static bool aml_pkglen(struct aml *a, size_t body)
 static void dsdt_body(struct aml *a, const struct guest_acpi_config *cfg)
 {
 	aml_byte(a, AML_SCOPE);
-	aml_pkglen(a, 5);              /* NameString: root char + 1 NameSeg */
+	aml_pkglen(a, 5); /* NameString: root char + 1 NameSeg */
 	aml_bytes(a, "\\_SB_", 5);
 
 	if (!cfg->has_s5)
@@ -160,7 +160,7 @@ static void dsdt_body(struct aml *a, const struct guest_acpi_config *cfg)
 	aml_bytes(a, "\\_S5_", 5);
 	aml_byte(a, AML_PACKAGE);
 	aml_pkglen(a, 1 + 2 + 2 + 1 + 1); /* NumElements, 2 ByteConsts, 2 Zeros */
-	aml_byte(a, 4);                /* NumElements */
+	aml_byte(a, 4);			  /* NumElements */
 	aml_byte(a, AML_BYTE_PREFIX);
 	aml_byte(a, cfg->s5_slp_typ);
 	aml_byte(a, AML_BYTE_PREFIX);
@@ -191,8 +191,8 @@ static void layout_compute(const struct guest_acpi_config *cfg, struct layout *l
 	memset(l, 0, sizeof(*l));
 	dsdt_body(&a, cfg);
 	l->dsdt_len = (uint32_t)(HDR_LEN + a.n);
-	l->madt_len = MADT_FIXED + cfg->ncpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN +
-		      MADT_NISOS * MADT_ISO_LEN;
+	l->madt_len =
+	    MADT_FIXED + cfg->ncpus * MADT_LAPIC_LEN + MADT_IOAPIC_LEN + MADT_NISOS * MADT_ISO_LEN;
 	l->ntables = cfg->has_hpet ? 3 : 2;
 	l->xsdt_len = HDR_LEN + 8 * l->ntables;
 	l->rsdt_len = HDR_LEN + 4 * l->ntables;
@@ -237,18 +237,18 @@ static void build_fadt(uint8_t *t, const struct guest_acpi_config *cfg, const st
 	uint16_t boot_arch = 0;
 
 	put_header(t, "FACP", FADT_LEN, FADT_REV);
-	put32(t + 36, ptr32(facs));          /* FIRMWARE_CTRL */
-	put32(t + 40, ptr32(dsdt));          /* DSDT */
-	t[45] = 0;                           /* Preferred_PM_Profile: unspecified */
-	put16(t + 46, GUEST_ACPI_SCI_IRQ);   /* SCI_INT */
+	put32(t + 36, ptr32(facs));	   /* FIRMWARE_CTRL */
+	put32(t + 40, ptr32(dsdt));	   /* DSDT */
+	t[45] = 0;			   /* Preferred_PM_Profile: unspecified */
+	put16(t + 46, GUEST_ACPI_SCI_IRQ); /* SCI_INT */
 	/* SMI_CMD = 0: there is no SMM; the platform is always in ACPI mode
 	 * (4.8.2.4), so ACPI_ENABLE/ACPI_DISABLE stay 0. */
-	put32(t + 56, cfg->pm1a_evt_port);   /* PM1a_EVT_BLK */
-	put32(t + 64, cfg->pm1a_cnt_port);   /* PM1a_CNT_BLK */
-	put32(t + 76, cfg->pm_tmr_port);     /* PM_TMR_BLK */
-	t[88] = 4;                           /* PM1_EVT_LEN: 2 status + 2 enable */
-	t[89] = 2;                           /* PM1_CNT_LEN */
-	t[91] = cfg->pm_tmr_port ? 4 : 0;    /* PM_TMR_LEN */
+	put32(t + 56, cfg->pm1a_evt_port); /* PM1a_EVT_BLK */
+	put32(t + 64, cfg->pm1a_cnt_port); /* PM1a_CNT_BLK */
+	put32(t + 76, cfg->pm_tmr_port);   /* PM_TMR_BLK */
+	t[88] = 4;			   /* PM1_EVT_LEN: 2 status + 2 enable */
+	t[89] = 2;			   /* PM1_CNT_LEN */
+	t[91] = cfg->pm_tmr_port ? 4 : 0;  /* PM_TMR_LEN */
 	/* Latencies above 100 / 1000 us say C2 / C3 are not supported
 	 * (5.2.9 P_LVL2_LAT, P_LVL3_LAT): a vCPU has no deep C-states. */
 	put16(t + 96, 101);
@@ -263,7 +263,7 @@ static void build_fadt(uint8_t *t, const struct guest_acpi_config *cfg, const st
 		boot_arch |= BIT(2);
 	if (cfg->no_cmos_rtc)
 		boot_arch |= BIT(5);
-	put16(t + 109, boot_arch);           /* IAPC_BOOT_ARCH, table 5.11 */
+	put16(t + 109, boot_arch); /* IAPC_BOOT_ARCH, table 5.11 */
 
 	/* Table 5.10. FIX_RTC: the RTC alarm is not a fixed event. */
 	flags = BIT(0) /* WBINVD */ | BIT(2) /* PROC_C1 */ | BIT(5) /* SLP_BUTTON */ |
@@ -278,15 +278,15 @@ static void build_fadt(uint8_t *t, const struct guest_acpi_config *cfg, const st
 	put_gas(t + 116, 1, 8, 1, GUEST_ACPI_RESET_PORT);
 	t[128] = GUEST_ACPI_RESET_VALUE;
 	t[131] = FADT_MINOR;
-	put64(t + 132, facs);                /* X_FIRMWARE_CTRL */
-	put64(t + 140, dsdt);                /* X_DSDT */
+	put64(t + 132, facs); /* X_FIRMWARE_CTRL */
+	put64(t + 140, dsdt); /* X_DSDT */
 	/* X_ blocks repeat the legacy ones with matching widths, which ACPICA
 	 * cross-checks. */
 	put_gas(t + 148, 1, 32, 2, cfg->pm1a_evt_port); /* X_PM1a_EVT_BLK */
 	put_gas(t + 172, 1, 16, 2, cfg->pm1a_cnt_port); /* X_PM1a_CNT_BLK */
 	if (cfg->pm_tmr_port)
 		put_gas(t + 208, 1, 32, 3, cfg->pm_tmr_port); /* X_PM_TMR_BLK */
-	memcpy(t + 268, "Bulkhead", 8);      /* Hypervisor Vendor Identity */
+	memcpy(t + 268, "Bulkhead", 8);			      /* Hypervisor Vendor Identity */
 	fix_checksum(t, FADT_LEN, 9);
 }
 
@@ -346,9 +346,9 @@ static void build_hpet(uint8_t *t, const struct guest_acpi_config *cfg)
 	     (GUEST_ACPI_HPET_COMPARATORS - 1) << 8 | 1;
 	put32(t + 36, id);
 	put_gas(t + 40, 0, 64, 0, GUEST_ACPI_HPET_BASE);
-	t[52] = 0;          /* HPET number */
+	t[52] = 0;	    /* HPET number */
 	put16(t + 53, 128); /* minimum periodic tick, in main counter ticks */
-	t[55] = 0;          /* no page protection guarantee */
+	t[55] = 0;	    /* no page protection guarantee */
 	fix_checksum(t, HPET_LEN, 9);
 }
 
@@ -370,16 +370,15 @@ static void build_rsdp(uint8_t *r, uint64_t rsdt, uint64_t xsdt)
 	/* 5.2.5.3, table 5.3 */
 	memcpy(r, "RSD PTR ", 8);
 	memcpy(r + 9, GUEST_ACPI_OEM_ID, 6);
-	r[15] = 2;            /* ACPI 2.0+ */
+	r[15] = 2; /* ACPI 2.0+ */
 	put32(r + 16, (uint32_t)rsdt);
 	put32(r + 20, RSDP_LEN);
 	put64(r + 24, xsdt);
-	fix_checksum(r, 20, 8);        /* covers the ACPI 1.0 part only */
+	fix_checksum(r, 20, 8);	       /* covers the ACPI 1.0 part only */
 	fix_checksum(r, RSDP_LEN, 32); /* covers everything, incl. the above */
 }
 
-int guest_acpi_build(const struct guest_acpi_config *cfg, void *buf, size_t size,
-		     size_t *len_out)
+int guest_acpi_build(const struct guest_acpi_config *cfg, void *buf, size_t size, size_t *len_out)
 {
 	struct layout l;
 	uint8_t *b = buf;

@@ -12,7 +12,9 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size
 {
 	struct vm *vm = v->vm;
 	uint32_t devs = vm->cfg->devices;
-	struct dev_access acc = { .addr = port, .size = (uint8_t)size, .write = !in, .value = *value };
+	struct dev_access acc = {
+		.addr = port, .size = (uint8_t)size, .write = !in, .value = *value
+	};
 
 	if ((devs & DEV_UART0) && port >= 0x3f8 && port <= 0x3ff) {
 		/* The vCPUs of one guest share its UART and console line. */
@@ -38,7 +40,8 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size
 	if (!(vm->io_logged[port / 8] & (1u << (port % 8)))) {
 		vm->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
 		if (vm->io_reports < IO_REPORT_MAX)
-			log_info("guest \"%s\": unclaimed I/O port 0x%x %s (reads all-ones, writes dropped; reported once)",
+			log_info("guest \"%s\": unclaimed I/O port 0x%x %s (reads all-ones, writes "
+				 "dropped; reported once)",
 				 vm->cfg->name, port, in ? "read" : "written");
 		else if (vm->io_reports == IO_REPORT_MAX)
 			log_info("guest \"%s\": more unclaimed I/O ports; no longer reported",

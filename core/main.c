@@ -23,7 +23,6 @@
 #include <lib/string.h>
 #include <vmx/vmx.h>
 
-
 extern char __image_start[], __image_end[];
 extern char boot_stack_top[];
 
@@ -106,7 +105,6 @@ static void irq_spurious(uint8_t vector)
 	(void)vector; /* no EOI for spurious interrupts (SDM 11.9) */
 }
 
-
 static __attribute__((noreturn)) void cpu_run(void)
 {
 	struct vcpu *v = this_cpu()->vcpu;
@@ -172,7 +170,8 @@ static void smp_boot(void)
 		p->stack_top = stack + KiB(16);
 		p->ist_top = ist + PAGE_SIZE;
 		if (!smp_start_ap(c->apic_id, p->stack_top, ap_main, p, &p->online)) {
-			log_err("SMP: CPU with APIC id %u did not start; it is left out", c->apic_id);
+			log_err("SMP: CPU with APIC id %u did not start; it is left out",
+				c->apic_id);
 			failed++;
 			continue;
 		}

@@ -66,15 +66,15 @@ enum {
 #define MEM_RESERVED 2
 
 #define IMAGE_MIN HIGH_RAM_START /* kernels load at or above 1 MiB */
-#define LIMIT_32 (1ull << 32)    /* every address a kernel is handed is 32 bits */
+#define LIMIT_32 (1ull << 32)	 /* every address a kernel is handed is 32 bits */
 #define LOADER_NAME "Bulkhead"
 
 /* What the header asked for, worked out before anything is copied. */
 struct plan {
-	bool raw;           /* address fields: copy file bytes, zero the bss */
-	uint64_t file_off;  /* raw: first byte loaded */
-	uint64_t load_addr; /* raw: where it goes */
-	uint64_t load_size; /* raw: bytes copied from the file */
+	bool raw;		  /* address fields: copy file bytes, zero the bss */
+	uint64_t file_off;	  /* raw: first byte loaded */
+	uint64_t load_addr;	  /* raw: where it goes */
+	uint64_t load_size;	  /* raw: bytes copied from the file */
 	uint64_t lowest, highest; /* guest-physical span of the kernel, bss included */
 	uint64_t entry;
 	uint64_t mod_gpa[CONFIG_MAX_MODULES];
@@ -104,17 +104,18 @@ static uint16_t rd16(const uint8_t *p)
  * bss_end_addr 0 means no bss. MB2 adds load_addr = -1: the text starts at the
  * file's first byte.
  */
-static int plan_address(uint64_t img_size, uint64_t ram_size, uint64_t hdr_off, uint32_t header_addr,
-			uint32_t load_addr, uint32_t load_end, uint32_t bss_end, bool mb2,
-			struct plan *pl, char *err, size_t errlen)
+static int plan_address(uint64_t img_size, uint64_t ram_size, uint64_t hdr_off,
+			uint32_t header_addr, uint32_t load_addr, uint32_t load_end,
+			uint32_t bss_end, bool mb2, struct plan *pl, char *err, size_t errlen)
 {
 	uint64_t start = load_addr;
 
 	if (mb2 && load_addr == 0xffffffffu) {
 		if (header_addr < hdr_off) {
-			fmt_snprintf(err, errlen,
-				     "header_addr 0x%x would put the file's first byte below address 0",
-				     header_addr);
+			fmt_snprintf(
+			    err, errlen,
+			    "header_addr 0x%x would put the file's first byte below address 0",
+			    header_addr);
 			return -1;
 		}
 		start = header_addr - hdr_off;
@@ -126,7 +127,8 @@ static int plan_address(uint64_t img_size, uint64_t ram_size, uint64_t hdr_off, 
 	uint64_t delta = header_addr - start;
 	if (delta > hdr_off) {
 		fmt_snprintf(err, errlen,
-			     "load_addr 0x%lx lies 0x%lx bytes before the header, which is only 0x%lx bytes into the file",
+			     "load_addr 0x%lx lies 0x%lx bytes before the header, which is only "
+			     "0x%lx bytes into the file",
 			     (unsigned long)start, (unsigned long)delta, (unsigned long)hdr_off);
 		return -1;
 	}
@@ -152,8 +154,9 @@ static int plan_address(uint64_t img_size, uint64_t ram_size, uint64_t hdr_off, 
 	uint64_t end = start + pl->load_size;
 	if (bss_end) {
 		if (bss_end < end) {
-			fmt_snprintf(err, errlen, "bss_end_addr 0x%x lies below the loaded end 0x%lx",
-				     bss_end, (unsigned long)end);
+			fmt_snprintf(err, errlen,
+				     "bss_end_addr 0x%x lies below the loaded end 0x%lx", bss_end,
+				     (unsigned long)end);
 			return -1;
 		}
 		end = bss_end;
@@ -163,7 +166,8 @@ static int plan_address(uint64_t img_size, uint64_t ram_size, uint64_t hdr_off, 
 		return -1;
 	}
 	if (start < IMAGE_MIN || start >= ram_size || end > ram_size) {
-		fmt_snprintf(err, errlen, "the kernel (0x%lx-0x%lx) does not fit guest RAM 0x%lx-0x%lx",
+		fmt_snprintf(err, errlen,
+			     "the kernel (0x%lx-0x%lx) does not fit guest RAM 0x%lx-0x%lx",
 			     (unsigned long)start, (unsigned long)end, (unsigned long)IMAGE_MIN,
 			     (unsigned long)ram_size);
 		return -1;
@@ -177,9 +181,9 @@ static int plan_address(uint64_t img_size, uint64_t ram_size, uint64_t hdr_off, 
 static int plan_raw_entry(struct plan *pl, uint32_t entry, char *err, size_t errlen)
 {
 	if (entry < pl->load_addr || entry >= pl->load_addr + pl->load_size) {
-		fmt_snprintf(err, errlen, "entry_addr 0x%x lies outside the loaded image 0x%lx-0x%lx",
-			     entry, (unsigned long)pl->load_addr,
-			     (unsigned long)(pl->load_addr + pl->load_size));
+		fmt_snprintf(
+		    err, errlen, "entry_addr 0x%x lies outside the loaded image 0x%lx-0x%lx", entry,
+		    (unsigned long)pl->load_addr, (unsigned long)(pl->load_addr + pl->load_size));
 		return -1;
 	}
 	pl->entry = entry;
@@ -228,25 +232,30 @@ static int plan_mb1(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 	}
 	if (off + 12 > limit) {
 		if (bad != UINT64_MAX)
-			fmt_snprintf(err, errlen, "the Multiboot header at offset 0x%lx has a bad checksum",
+			fmt_snprintf(err, errlen,
+				     "the Multiboot header at offset 0x%lx has a bad checksum",
 				     (unsigned long)bad);
 		else
-			fmt_snprintf(err, errlen, "no Multiboot header in the first %u bytes of the image",
+			fmt_snprintf(err, errlen,
+				     "no Multiboot header in the first %u bytes of the image",
 				     MB1_SEARCH);
 		return -1;
 	}
 
 	uint32_t flags = rd32(img + off + 4);
-	uint32_t unsupported = flags & MB1_F_REQUIRED & ~(uint32_t)(MB1_F_PAGE_ALIGN | MB1_F_MEMINFO);
+	uint32_t unsupported =
+	    flags & MB1_F_REQUIRED & ~(uint32_t)(MB1_F_PAGE_ALIGN | MB1_F_MEMINFO);
 	if (unsupported & MB1_F_VIDEO) {
 		fmt_snprintf(err, errlen,
-			     "the Multiboot kernel requires video mode information (flag 2), which Bulkhead does not provide");
+			     "the Multiboot kernel requires video mode information (flag 2), which "
+			     "Bulkhead does not provide");
 		return -1;
 	}
 	if (unsupported) {
-		fmt_snprintf(err, errlen,
-			     "the Multiboot kernel requires features Bulkhead does not know (flags 0x%x)",
-			     unsupported);
+		fmt_snprintf(
+		    err, errlen,
+		    "the Multiboot kernel requires features Bulkhead does not know (flags 0x%x)",
+		    unsupported);
 		return -1;
 	}
 	if (!(flags & MB1_F_ADDRESS))
@@ -254,9 +263,10 @@ static int plan_mb1(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 
 	/* Fields at offsets 12-28 (MB1 3.1.1) must be inside the search area too. */
 	if (off + 32 > limit) {
-		fmt_snprintf(err, errlen,
-			     "the Multiboot header at offset 0x%lx is cut off before its address fields",
-			     (unsigned long)off);
+		fmt_snprintf(
+		    err, errlen,
+		    "the Multiboot header at offset 0x%lx is cut off before its address fields",
+		    (unsigned long)off);
 		return -1;
 	}
 	const uint8_t *h = img + off;
@@ -293,10 +303,12 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 	}
 	if (off + 16 > limit) {
 		if (bad != UINT64_MAX)
-			fmt_snprintf(err, errlen, "the Multiboot2 header at offset 0x%lx has a bad checksum",
+			fmt_snprintf(err, errlen,
+				     "the Multiboot2 header at offset 0x%lx has a bad checksum",
 				     (unsigned long)bad);
 		else
-			fmt_snprintf(err, errlen, "no Multiboot2 header in the first %u bytes of the image",
+			fmt_snprintf(err, errlen,
+				     "no Multiboot2 header in the first %u bytes of the image",
 				     MB2_SEARCH);
 		return -1;
 	}
@@ -304,14 +316,16 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 	uint64_t len = rd32(img + off + 8);
 	if (arch != 0) {
 		fmt_snprintf(err, errlen,
-			     "the Multiboot2 header asks for architecture %u; only 0 (i386 protected mode) is supported",
+			     "the Multiboot2 header asks for architecture %u; only 0 (i386 "
+			     "protected mode) is supported",
 			     arch);
 		return -1;
 	}
 	if (len < 16 + 8 || len > limit - off) {
-		fmt_snprintf(err, errlen,
-			     "the Multiboot2 header length %lu does not fit between offset 0x%lx and 0x%lx",
-			     (unsigned long)len, (unsigned long)off, (unsigned long)limit);
+		fmt_snprintf(
+		    err, errlen,
+		    "the Multiboot2 header length %lu does not fit between offset 0x%lx and 0x%lx",
+		    (unsigned long)len, (unsigned long)off, (unsigned long)limit);
 		return -1;
 	}
 
@@ -319,17 +333,21 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 	uint64_t t = off + 16, end = off + len;
 	for (;;) {
 		if (t + 8 > end) {
-			fmt_snprintf(err, errlen, "the Multiboot2 header has no end tag within its length");
+			fmt_snprintf(err, errlen,
+				     "the Multiboot2 header has no end tag within its length");
 			return -1;
 		}
 		uint16_t type = rd16(img + t);
 		bool optional = rd16(img + t + 2) & MB2_TAG_OPTIONAL;
 		uint32_t size = rd32(img + t + 4);
-		uint32_t need = type == MB2H_ADDRESS ? 24 : type == MB2H_ENTRY || type == MB2H_CONSOLE ? 12 : 8;
+		uint32_t need = type == MB2H_ADDRESS			     ? 24
+				: type == MB2H_ENTRY || type == MB2H_CONSOLE ? 12
+									     : 8;
 		if (size < need || size > end - t) {
-			fmt_snprintf(err, errlen,
-				     "the Multiboot2 header tag %u at offset 0x%lx has a bad size %u", type,
-				     (unsigned long)t, size);
+			fmt_snprintf(
+			    err, errlen,
+			    "the Multiboot2 header tag %u at offset 0x%lx has a bad size %u", type,
+			    (unsigned long)t, size);
 			return -1;
 		}
 		if (type == MB2H_END)
@@ -340,9 +358,11 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 			for (uint32_t i = 8; i + 4 <= size; i += 4) {
 				uint32_t want = rd32(img + t + i);
 				if (!optional && !mb2_provides(want)) {
-					fmt_snprintf(err, errlen,
-						     "the Multiboot2 kernel requires boot information tag %u, which Bulkhead does not provide",
-						     want);
+					fmt_snprintf(
+					    err, errlen,
+					    "the Multiboot2 kernel requires boot information tag "
+					    "%u, which Bulkhead does not provide",
+					    want);
 					return -1;
 				}
 			}
@@ -357,28 +377,31 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 			/* Bit 0: a console must be described; we describe none (3.1.8). */
 			if (!optional && (rd32(img + t + 8) & 1)) {
 				fmt_snprintf(err, errlen,
-					     "the Multiboot2 kernel requires a console description, which Bulkhead does not provide");
+					     "the Multiboot2 kernel requires a console "
+					     "description, which Bulkhead does not provide");
 				return -1;
 			}
 			break;
 		case MB2H_FRAMEBUFFER:
 			if (!optional) {
 				fmt_snprintf(err, errlen,
-					     "the Multiboot2 kernel requires a framebuffer, which Bulkhead does not provide");
+					     "the Multiboot2 kernel requires a framebuffer, which "
+					     "Bulkhead does not provide");
 				return -1;
 			}
 			break;
-		case MB2H_MOD_ALIGN:  /* modules are always page aligned */
-		case MB2H_EFI_BS:     /* not an EFI loader: boot services are gone anyway */
-		case MB2H_EFI_I386:   /* EFI entry points apply only with boot services */
+		case MB2H_MOD_ALIGN: /* modules are always page aligned */
+		case MB2H_EFI_BS:    /* not an EFI loader: boot services are gone anyway */
+		case MB2H_EFI_I386:  /* EFI entry points apply only with boot services */
 		case MB2H_EFI_AMD64:
 		case MB2H_RELOCATABLE: /* loaded at the linked address, which is allowed */
 			break;
 		default:
 			if (!optional) {
-				fmt_snprintf(err, errlen,
-					     "the Multiboot2 header tag %u is required but not supported",
-					     type);
+				fmt_snprintf(
+				    err, errlen,
+				    "the Multiboot2 header tag %u is required but not supported",
+				    type);
 				return -1;
 			}
 			break;
@@ -388,8 +411,9 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 
 	if (addr_tag) {
 		if (!entry_tag) {
-			fmt_snprintf(err, errlen,
-				     "the Multiboot2 header has an address tag but no entry address tag");
+			fmt_snprintf(
+			    err, errlen,
+			    "the Multiboot2 header has an address tag but no entry address tag");
 			return -1;
 		}
 		if (plan_address(img_size, ram_size, off, rd32(addr_tag + 8), rd32(addr_tag + 12),
@@ -403,8 +427,8 @@ static int plan_mb2(const uint8_t *img, uint64_t img_size, uint64_t ram_size, st
 		uint32_t entry = rd32(entry_tag + 8);
 		if (entry < pl->lowest || entry >= pl->highest) {
 			fmt_snprintf(err, errlen,
-				     "entry_addr 0x%x lies outside the loaded image 0x%lx-0x%lx", entry,
-				     (unsigned long)pl->lowest, (unsigned long)pl->highest);
+				     "entry_addr 0x%x lies outside the loaded image 0x%lx-0x%lx",
+				     entry, (unsigned long)pl->lowest, (unsigned long)pl->highest);
 			return -1;
 		}
 		pl->entry = entry;
@@ -423,7 +447,8 @@ static int plan_modules(const struct mbguest_params *p, uint64_t ram_size, struc
 		const struct mbguest_module *m = &p->modules[i];
 		if (at > top || m->size > top - at) {
 			fmt_snprintf(err, errlen,
-				     "module \"%s\" (%lu bytes) does not fit in guest RAM above the kernel (0x%lx-0x%lx)",
+				     "module \"%s\" (%lu bytes) does not fit in guest RAM above "
+				     "the kernel (0x%lx-0x%lx)",
 				     m->name, (unsigned long)m->size, (unsigned long)at,
 				     (unsigned long)top);
 			return -1;
@@ -603,8 +628,7 @@ static void info_build(enum image_kind kind, struct info_buf *b, const struct mb
 		info_mb2(b, p, pl, ram_size);
 }
 
-static int check_params(const struct mbguest_params *p, uint64_t ram_size, char *err,
-			size_t errlen)
+static int check_params(const struct mbguest_params *p, uint64_t ram_size, char *err, size_t errlen)
 {
 	if (p->nmodules > CONFIG_MAX_MODULES) {
 		fmt_snprintf(err, errlen, "%u modules are more than the %u a guest may have",
@@ -620,12 +644,14 @@ static int check_params(const struct mbguest_params *p, uint64_t ram_size, char 
 	if (!IS_ALIGNED(p->info_gpa, 8) || p->info_gpa >= ram_size ||
 	    p->info_max > ram_size - p->info_gpa) {
 		fmt_snprintf(err, errlen,
-			     "the boot information area 0x%lx+0x%lx is not an 8-byte aligned range of guest RAM",
+			     "the boot information area 0x%lx+0x%lx is not an 8-byte aligned range "
+			     "of guest RAM",
 			     (unsigned long)p->info_gpa, (unsigned long)p->info_max);
 		return -1;
 	}
 	if (p->info_gpa + p->info_max > LIMIT_32) {
-		fmt_snprintf(err, errlen, "the boot information area 0x%lx+0x%lx is not below 4 GiB",
+		fmt_snprintf(err, errlen,
+			     "the boot information area 0x%lx+0x%lx is not below 4 GiB",
 			     (unsigned long)p->info_gpa, (unsigned long)p->info_max);
 		return -1;
 	}
@@ -641,7 +667,8 @@ int mbguest_load(enum image_kind kind, const uint8_t *img, uint64_t img_size, ui
 
 	memset(&pl, 0, sizeof(pl));
 	if (kind != IMAGE_MULTIBOOT && kind != IMAGE_MULTIBOOT2) {
-		fmt_snprintf(err, errlen, "image kind %u is not a Multiboot kind", (unsigned int)kind);
+		fmt_snprintf(err, errlen, "image kind %u is not a Multiboot kind",
+			     (unsigned int)kind);
 		return -1;
 	}
 	if (check_params(p, ram_size, err, errlen))
@@ -656,17 +683,18 @@ int mbguest_load(enum image_kind kind, const uint8_t *img, uint64_t img_size, ui
 	struct info_buf b = { NULL, p->info_gpa, 0 };
 	info_build(kind, &b, p, &pl, ram_size);
 	if (b.len > p->info_max) {
-		fmt_snprintf(err, errlen,
-			     "the boot information needs %lu bytes but only %lu are reserved at 0x%lx",
-			     (unsigned long)b.len, (unsigned long)p->info_max,
-			     (unsigned long)p->info_gpa);
+		fmt_snprintf(
+		    err, errlen,
+		    "the boot information needs %lu bytes but only %lu are reserved at 0x%lx",
+		    (unsigned long)b.len, (unsigned long)p->info_max, (unsigned long)p->info_gpa);
 		return -1;
 	}
 	if (p->info_gpa < pl.mods_end && pl.lowest < p->info_gpa + b.len) {
-		fmt_snprintf(err, errlen,
-			     "the boot information 0x%lx-0x%lx overlaps the kernel and modules 0x%lx-0x%lx",
-			     (unsigned long)p->info_gpa, (unsigned long)(p->info_gpa + b.len),
-			     (unsigned long)pl.lowest, (unsigned long)pl.mods_end);
+		fmt_snprintf(
+		    err, errlen,
+		    "the boot information 0x%lx-0x%lx overlaps the kernel and modules 0x%lx-0x%lx",
+		    (unsigned long)p->info_gpa, (unsigned long)(p->info_gpa + b.len),
+		    (unsigned long)pl.lowest, (unsigned long)pl.mods_end);
 		return -1;
 	}
 

@@ -14,7 +14,7 @@
 #include <lib/types.h>
 
 #define MB1_BOOTLOADER_MAGIC 0x2BADB002u /* EAX at entry, Multiboot 0.6.96 section 3.2 */
-#define MB2_LOADER_MAGIC 0x36D76289u     /* EAX at entry, Multiboot2 section 3.3 */
+#define MB2_LOADER_MAGIC 0x36D76289u	 /* EAX at entry, Multiboot2 section 3.3 */
 
 /* Where the hypervisor puts the boot information: above its own low-memory
  * structures (core/guest_layout.h, up to 0x9fff), below the stack top. */

@@ -15,10 +15,19 @@
 #include <lib/string.h>
 
 static const uint32_t msr_passthrough[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, 0xc0000081 /* STAR */,
-	0xc0000082 /* LSTAR */, 0xc0000083 /* CSTAR */, 0xc0000084 /* SFMASK */,
-	0xc0000103 /* TSC_AUX */, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-	MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT, 0xda0 /* IA32_XSS, for XSAVES */,
+	MSR_FS_BASE,
+	MSR_GS_BASE,
+	MSR_KERNEL_GS_BASE,
+	0xc0000081 /* STAR */,
+	0xc0000082 /* LSTAR */,
+	0xc0000083 /* CSTAR */,
+	0xc0000084 /* SFMASK */,
+	0xc0000103 /* TSC_AUX */,
+	MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP,
+	MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_PAT,
+	0xda0 /* IA32_XSS, for XSAVES */,
 };
 
 static void msr_bitmap_clear(uint8_t *bm, uint32_t msr, bool read, bool write)
@@ -31,9 +40,9 @@ static void msr_bitmap_clear(uint8_t *bm, uint32_t msr, bool read, bool write)
 	else
 		return;
 	if (read)
-		bm[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+		bm[base + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
 	if (write)
-		bm[2048 + base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+		bm[2048 + base + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
 }
 
 void msr_bitmap_init(uint8_t *bm)

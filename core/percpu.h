@@ -10,11 +10,11 @@ struct vcpu;
 
 struct percpu {
 	struct percpu *self;
-	unsigned int index;  /* position in the MADT's CPU list, 0 = boot CPU */
+	unsigned int index; /* position in the MADT's CPU list, 0 = boot CPU */
 	uint32_t apic_id;
 	bool online;
 	uint64_t vmxon_region;
-	struct vcpu *vcpu;   /* the vCPU this CPU runs, or NULL */
+	struct vcpu *vcpu; /* the vCPU this CPU runs, or NULL */
 	uint64_t stack_top;
 	uint64_t ist_top; /* NMI/#DF/#MC stack */
 	struct cpu_tables tables;

@@ -53,8 +53,8 @@ void pmm_add(struct pmm *p, uint64_t base, uint64_t end)
 void pmm_reserve(struct pmm *p, uint64_t base, uint64_t end)
 {
 	base = ALIGN_DOWN(base, PAGE_SIZE);
-	end = end > UINT64_MAX - PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PAGE_SIZE) :
-					     ALIGN_UP(end, PAGE_SIZE);
+	end = end > UINT64_MAX - PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PAGE_SIZE)
+					   : ALIGN_UP(end, PAGE_SIZE);
 	if (base >= end) /* a backward range would split a range into overlapping halves */
 		return;
 	for (uint32_t i = 0; i < p->n;) {

@@ -18,7 +18,7 @@ struct pmm_range {
 struct pmm {
 	uint32_t n;
 	struct pmm_range r[PMM_MAX_RANGES]; /* sorted, disjoint, non-empty */
-	uint32_t dropped;                   /* ranges lost because the table was full */
+	uint32_t dropped;		    /* ranges lost because the table was full */
 };
 
 void pmm_init(struct pmm *p);

@@ -21,9 +21,9 @@
 enum input_state {
 	IN_NORMAL,
 	IN_HOTKEY, /* after Ctrl-A */
-	IN_ESC,    /* after ESC */
-	IN_CSI,    /* after ESC [ : parameters until a final byte */
-	IN_SS3     /* after ESC O : one more byte */
+	IN_ESC,	   /* after ESC */
+	IN_CSI,	   /* after ESC [ : parameters until a final byte */
+	IN_SS3	   /* after ESC O : one more byte */
 };
 
 static const char shell_prompt_text[] = "bulkhead> ";
@@ -73,7 +73,8 @@ static void sanitize(char *s, size_t size)
 bool shell_vm_info(struct shell *sh, unsigned int vm, struct shell_vm_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!sh->ops->vm_info || vm >= shell_vm_count(sh) || !sh->ops->vm_info(sh->ops->ctx, vm, out))
+	if (!sh->ops->vm_info || vm >= shell_vm_count(sh) ||
+	    !sh->ops->vm_info(sh->ops->ctx, vm, out))
 		return false;
 	sanitize(out->name, sizeof(out->name));
 	sanitize(out->state, sizeof(out->state));

@@ -14,14 +14,14 @@
 #define CORE_SHELL_H
 #include <lib/types.h>
 
-#define SHELL_LINE_MAX 128  /* characters in a command line */
-#define SHELL_NAME_MAX 32   /* guest name, including the NUL */
-#define SHELL_STATE_MAX 16  /* state words, including the NUL */
-#define SHELL_MAX_VMS 64    /* guests the shell will look at */
-#define SHELL_MAX_VCPUS 32  /* vCPUs per guest the shell will look at */
-#define SHELL_STATS_MAX 80  /* exit reasons (matches VCPU_EXIT_STATS) */
-#define SHELL_MEM_MAX 4096  /* longest mem dump */
-#define SHELL_OUT_MAX 256   /* longest line the shell formats at once */
+#define SHELL_LINE_MAX 128 /* characters in a command line */
+#define SHELL_NAME_MAX 32  /* guest name, including the NUL */
+#define SHELL_STATE_MAX 16 /* state words, including the NUL */
+#define SHELL_MAX_VMS 64   /* guests the shell will look at */
+#define SHELL_MAX_VCPUS 32 /* vCPUs per guest the shell will look at */
+#define SHELL_STATS_MAX 80 /* exit reasons (matches VCPU_EXIT_STATS) */
+#define SHELL_MEM_MAX 4096 /* longest mem dump */
+#define SHELL_OUT_MAX 256  /* longest line the shell formats at once */
 
 #define SHELL_FOCUS_SHELL (-1)
 
@@ -35,32 +35,48 @@ enum shell_error {
 	SHELL_OK = 0,
 	SHELL_ENOTRUNNING = 1, /* guest "x" is not running */
 	SHELL_ENOTPAUSED,      /* guest "x" is not paused */
-	SHELL_ESTOPPED,        /* guest "x" is stopped */
+	SHELL_ESTOPPED,	       /* guest "x" is stopped */
 	SHELL_ENOTSTARTED,     /* guest "x" was never started (rejected at boot) */
-	SHELL_EBUSY,           /* guest "x" is busy, try again */
-	SHELL_ENOTSUP,         /* <action> is not supported for guest "x" */
-	SHELL_EFAIL            /* <action> of guest "x" failed */
+	SHELL_EBUSY,	       /* guest "x" is busy, try again */
+	SHELL_ENOTSUP,	       /* <action> is not supported for guest "x" */
+	SHELL_EFAIL	       /* <action> of guest "x" failed */
 };
 
 struct shell_vm_info {
 	char name[SHELL_NAME_MAX];
-	char state[SHELL_STATE_MAX];   /* "running", "paused", "stopped", ... */
+	char state[SHELL_STATE_MAX]; /* "running", "paused", "stopped", ... */
 	unsigned int ncpus;
 	uint32_t cpus[SHELL_MAX_VCPUS]; /* physical CPU of vCPU i */
 	uint64_t ram_bytes;
-	uint64_t exits;                 /* all vCPUs, since the last stats clear */
+	uint64_t exits; /* all vCPUs, since the last stats clear */
 };
 
 struct shell_vcpu_info {
-	char state[SHELL_STATE_MAX];    /* "running", "halted", "off", "parked" */
+	char state[SHELL_STATE_MAX]; /* "running", "halted", "off", "parked" */
 	uint32_t pcpu;
 	uint64_t exits;
-	uint64_t rip;                   /* at the last exit */
+	uint64_t rip; /* at the last exit */
 };
 
 /* GPRs in x86 register-number order, like struct guest_regs. */
-enum { SHELL_RAX, SHELL_RCX, SHELL_RDX, SHELL_RBX, SHELL_RSP, SHELL_RBP, SHELL_RSI, SHELL_RDI,
-       SHELL_R8, SHELL_R9, SHELL_R10, SHELL_R11, SHELL_R12, SHELL_R13, SHELL_R14, SHELL_R15 };
+enum {
+	SHELL_RAX,
+	SHELL_RCX,
+	SHELL_RDX,
+	SHELL_RBX,
+	SHELL_RSP,
+	SHELL_RBP,
+	SHELL_RSI,
+	SHELL_RDI,
+	SHELL_R8,
+	SHELL_R9,
+	SHELL_R10,
+	SHELL_R11,
+	SHELL_R12,
+	SHELL_R13,
+	SHELL_R14,
+	SHELL_R15
+};
 /* Segments in VMCS order. */
 enum { SHELL_ES, SHELL_CS, SHELL_SS, SHELL_DS, SHELL_FS, SHELL_GS, SHELL_NSEGS };
 
@@ -68,7 +84,7 @@ struct shell_seg {
 	uint16_t sel;
 	uint64_t base;
 	uint32_t limit;
-	uint32_t ar;                    /* VMX access-rights format */
+	uint32_t ar; /* VMX access-rights format */
 };
 
 struct shell_regs {
@@ -80,16 +96,16 @@ struct shell_regs {
 
 struct shell_ept_walk {
 	bool mapped;
-	uint64_t hpa;                   /* of the gpa itself, when mapped */
-	unsigned int level;             /* leaf: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB page */
-	unsigned int nentries;          /* entries read, at most 4 */
-	uint64_t entries[4];            /* PML4E, PDPTE, PDE, PTE as far as the walk got */
+	uint64_t hpa;	       /* of the gpa itself, when mapped */
+	unsigned int level;    /* leaf: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB page */
+	unsigned int nentries; /* entries read, at most 4 */
+	uint64_t entries[4];   /* PML4E, PDPTE, PDE, PTE as far as the walk got */
 };
 
 struct shell_stat_row {
-	const char *name;               /* static string; NULL: shown as the number */
+	const char *name; /* static string; NULL: shown as the number */
 	uint64_t count;
-	uint64_t ticks;                 /* TSC ticks spent handling these exits */
+	uint64_t ticks; /* TSC ticks spent handling these exits */
 };
 
 /* Indexed by exit reason, so rows mean the same thing on every vCPU. */
@@ -125,13 +141,13 @@ struct shell_ops {
 	int (*vm_action)(void *ctx, unsigned int vm, enum shell_action a);
 	void (*reboot)(void *ctx);
 	void *ctx;
-	const char *version;            /* printed by `version` */
+	const char *version; /* printed by `version` */
 };
 
 /* What shell_input() did with a byte. */
 enum shell_route_kind {
 	SHELL_CONSUMED, /* the shell used it (or dropped it) */
-	SHELL_TO_GUEST  /* deliver .byte to guest .vm's console input */
+	SHELL_TO_GUEST	/* deliver .byte to guest .vm's console input */
 };
 
 struct shell_route {
@@ -143,16 +159,16 @@ struct shell_route {
 /* Private to core/shell.c; here so the caller can allocate it statically. */
 struct shell {
 	const struct shell_ops *ops;
-	int focus;              /* SHELL_FOCUS_SHELL or a guest index */
-	uint8_t state;          /* input state: normal, after Ctrl-A, escape sequence */
+	int focus;     /* SHELL_FOCUS_SHELL or a guest index */
+	uint8_t state; /* input state: normal, after Ctrl-A, escape sequence */
 	uint8_t esc_len;
-	bool last_cr;           /* a CR ended the last line: a following LF is its pair */
-	bool prompt_open;       /* the prompt and line are on screen, cursor after them */
+	bool last_cr;	  /* a CR ended the last line: a following LF is its pair */
+	bool prompt_open; /* the prompt and line are on screen, cursor after them */
 	unsigned int len;
-	unsigned int dropped;   /* characters typed past SHELL_LINE_MAX */
+	unsigned int dropped; /* characters typed past SHELL_LINE_MAX */
 	char line[SHELL_LINE_MAX + 1];
 	char out[SHELL_OUT_MAX];
-	struct shell_vm_info vm;  /* scratch: big enough to keep off small stacks */
+	struct shell_vm_info vm; /* scratch: big enough to keep off small stacks */
 	struct shell_stats stats;
 };
 

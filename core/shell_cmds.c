@@ -44,8 +44,7 @@ static void cmd_usage(struct shell *sh, const struct cmd *c)
 		  c->args);
 }
 
-static void cmd_bad_number(struct shell *sh, const struct cmd *c, const char *what,
-			   const char *tok)
+static void cmd_bad_number(struct shell *sh, const struct cmd *c, const char *what, const char *tok)
 {
 	cmd_error(sh, c, "bad %s \"%s\" (usage: %s %s)", what, tok, c->name, c->args);
 }
@@ -103,8 +102,8 @@ static bool cmd_vcpu(struct shell *sh, const struct cmd *c, const char *tok, uns
 	}
 	if (v >= sh->vm.ncpus) {
 		if (sh->vm.ncpus)
-			cmd_error(sh, c, "guest \"%s\" has no vcpu %s (vcpus are 0-%u)", sh->vm.name,
-				  tok, sh->vm.ncpus - 1);
+			cmd_error(sh, c, "guest \"%s\" has no vcpu %s (vcpus are 0-%u)",
+				  sh->vm.name, tok, sh->vm.ncpus - 1);
 		else
 			cmd_error(sh, c, "guest \"%s\" has no vcpus", sh->vm.name);
 		return false;
@@ -153,8 +152,8 @@ static void format_cpus(char *buf, size_t size, const struct shell_vm_info *vi)
 		if (j - i < 2)
 			j = i;
 		if (j > i)
-			len = fmt_snprintf(item, sizeof(item), "%s%u-%u", i ? "," : "",
-					   vi->cpus[i], vi->cpus[j]);
+			len = fmt_snprintf(item, sizeof(item), "%s%u-%u", i ? "," : "", vi->cpus[i],
+					   vi->cpus[j]);
 		else
 			len = fmt_snprintf(item, sizeof(item), "%s%u", i ? "," : "", vi->cpus[i]);
 		if (n + (size_t)len + 4 > size) {
@@ -194,7 +193,8 @@ static void cmd_help(struct shell *sh, const struct cmd *c, int argc, char **arg
 static void cmd_version(struct shell *sh, const struct cmd *c, int argc, char **argv)
 {
 	(void)c, (void)argc, (void)argv;
-	shell_printf(sh, "Bulkhead %s\n", sh->ops->version ? sh->ops->version : "(unknown version)");
+	shell_printf(sh, "Bulkhead %s\n",
+		     sh->ops->version ? sh->ops->version : "(unknown version)");
 }
 
 static void cmd_vms(struct shell *sh, const struct cmd *c, int argc, char **argv)
@@ -252,8 +252,7 @@ static void cmd_vcpus(struct shell *sh, const struct cmd *c, int argc, char **ar
 {
 	unsigned int vm, n;
 
-	if (cmd_unsupported(sh, c, sh->ops->vm_info) ||
-	    cmd_unsupported(sh, c, sh->ops->vcpu_info))
+	if (cmd_unsupported(sh, c, sh->ops->vm_info) || cmd_unsupported(sh, c, sh->ops->vcpu_info))
 		return;
 	if (argc == 1) {
 		if (cmd_vm(sh, c, argv[0], &vm))
@@ -276,7 +275,7 @@ static void print_rflags(char *buf, size_t size, uint64_t rflags)
 	static const struct {
 		uint8_t bit;
 		const char *name;
-	} flags[] = { { 0, "CF" },  { 2, "PF" },  { 4, "AF" },  { 6, "ZF" },  { 7, "SF" },
+	} flags[] = { { 0, "CF" },  { 2, "PF" },  { 4, "AF" },	{ 6, "ZF" },  { 7, "SF" },
 		      { 8, "TF" },  { 9, "IF" },  { 10, "DF" }, { 11, "OF" }, { 14, "NT" },
 		      { 16, "RF" }, { 17, "VM" }, { 18, "AC" }, { 21, "ID" } };
 	size_t n = 0;
@@ -321,8 +320,7 @@ static void cmd_regs(struct shell *sh, const struct cmd *c, int argc, char **arg
 		shell_puts(sh, "\n");
 	}
 	print_rflags(flags, sizeof(flags), r.rflags);
-	shell_printf(sh, "  rip 0x%016llx  rflags 0x%016llx%s\n", U64(r.rip), U64(r.rflags),
-		     flags);
+	shell_printf(sh, "  rip 0x%016llx  rflags 0x%016llx%s\n", U64(r.rip), U64(r.rflags), flags);
 	shell_printf(sh, "  cr0 0x%016llx  cr2 0x%016llx  cr3 0x%016llx\n", U64(r.cr0), U64(r.cr2),
 		     U64(r.cr3));
 	shell_printf(sh, "  cr4 0x%016llx  efer 0x%016llx\n", U64(r.cr4), U64(r.efer));
@@ -461,13 +459,15 @@ static void stats_of(struct shell *sh, unsigned int vm)
 
 		memset(st, 0, sizeof(*st));
 		if (!sh->ops->stats(sh->ops->ctx, vm, vcpu, st)) {
-			shell_printf(sh, "guest \"%s\" vcpu %u: not available\n", sh->vm.name, vcpu);
+			shell_printf(sh, "guest \"%s\" vcpu %u: not available\n", sh->vm.name,
+				     vcpu);
 			continue;
 		}
 		rows = MIN(st->nrows, (unsigned int)SHELL_STATS_MAX);
 		for (unsigned int i = 0; i < rows; i++)
 			total += st->row[i].count;
-		shell_printf(sh, "guest \"%s\" vcpu %u: %llu exits\n", sh->vm.name, vcpu, U64(total));
+		shell_printf(sh, "guest \"%s\" vcpu %u: %llu exits\n", sh->vm.name, vcpu,
+			     U64(total));
 		if (!total)
 			continue;
 		shell_printf(sh, "  %-24s %12s %16s %12s\n", "reason", "count", "ticks",
@@ -563,8 +563,10 @@ static void cmd_log(struct shell *sh, const struct cmd *c, int argc, char **argv
 
 static void cmd_action(struct shell *sh, const struct cmd *c, int argc, char **argv)
 {
-	static const char *const done[] = { [SHELL_PAUSE] = "paused", [SHELL_RESUME] = "resumed",
-					    [SHELL_RESET] = "reset", [SHELL_STOP] = "stopped" };
+	static const char *const done[] = { [SHELL_PAUSE] = "paused",
+					    [SHELL_RESUME] = "resumed",
+					    [SHELL_RESET] = "reset",
+					    [SHELL_STOP] = "stopped" };
 	const char *name = sh->vm.name;
 	unsigned int vm;
 	int err;
@@ -615,8 +617,8 @@ static const struct cmd cmd_table[] = {
 	{ "version", "", "the hypervisor's version", 0, 0, cmd_version, 0 },
 	{ "vms", "", "guests: state, vCPUs, physical CPUs, RAM, exits", 0, 0, cmd_vms, 0 },
 	{ "vcpus", "[<vm>]", "vCPUs: state, physical CPU, exits, RIP", 0, 1, cmd_vcpus, 0 },
-	{ "regs", "<vm> <vcpu>", "a vCPU's general, control and segment registers", 2, 2,
-	  cmd_regs, 0 },
+	{ "regs", "<vm> <vcpu>", "a vCPU's general, control and segment registers", 2, 2, cmd_regs,
+	  0 },
 	{ "vmcs", "<vm> <vcpu>", "dump a vCPU's VMCS", 2, 2, cmd_vmcs, 0 },
 	{ "ept", "<vm> <gpa>", "walk the EPT for a guest-physical address", 2, 2, cmd_ept, 0 },
 	{ "mem", "<vm> <gpa> <len>", "hexdump guest memory (at most 4096 bytes)", 3, 3, cmd_mem,

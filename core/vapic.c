@@ -53,13 +53,13 @@ void vapic_init(struct vcpu *v)
 /* x2APIC registers the CPU may read from the virtual-APIC page (MSR index,
  * SDM 10.12.1.2 Table 10-6); everything else keeps exiting to the model. */
 static const uint16_t vapic_virt_reads[] = {
-	0x802, 0x803, 0x808, 0x80a, 0x80d, 0x80f, 0x828, 0x82f, 0x830, 0x832, 0x833,
-	0x834, 0x835, 0x836, 0x837, 0x838, 0x83e,
+	0x802, 0x803, 0x808, 0x80a, 0x80d, 0x80f, 0x828, 0x82f, 0x830,
+	0x832, 0x833, 0x834, 0x835, 0x836, 0x837, 0x838, 0x83e,
 };
 
 static void bitmap_clear(uint8_t *bm, uint32_t msr, bool write)
 {
-	bm[(write ? 2048 : 0) + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+	bm[(write ? 2048 : 0) + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
 }
 
 void vapic_msr_bitmap(uint8_t *bm)

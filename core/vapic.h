@@ -29,8 +29,8 @@ struct vapic {
 
 	/* APIC virtualisation (while the guest APIC is in x2APIC mode and the
 	 * CPU has it): IRR, ISR and TPR then live in the virtual-APIC page. */
-	uint64_t page;        /* virtual-APIC page, physical = virtual */
-	bool vid;             /* virtualisation on for this vCPU */
+	uint64_t page;	      /* virtual-APIC page, physical = virtual */
+	bool vid;	      /* virtualisation on for this vCPU */
 	bool regs_dirty;      /* model registers changed: refresh the page */
 	uint32_t eoi_exit[8]; /* EOI-exit bitmap last written */
 };

@@ -20,8 +20,24 @@ struct guest_regs {
 	uint64_t gpr[16];
 	uint64_t cr2;
 };
-enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI, R_R8, R_R9, R_R10, R_R11, R_R12,
-       R_R13, R_R14, R_R15 };
+enum {
+	R_RAX,
+	R_RCX,
+	R_RDX,
+	R_RBX,
+	R_RSP,
+	R_RBP,
+	R_RSI,
+	R_RDI,
+	R_R8,
+	R_R9,
+	R_R10,
+	R_R11,
+	R_R12,
+	R_R13,
+	R_R14,
+	R_R15
+};
 
 enum vcpu_action {
 	VCPU_COMPLETE, /* the instruction is done: RIP = next_rip, interrupt shadow ends */
@@ -30,10 +46,10 @@ enum vcpu_action {
 };
 
 enum vcpu_state {
-	VCPU_OFF,          /* not started (APs wait for INIT/SIPI) */
+	VCPU_OFF, /* not started (APs wait for INIT/SIPI) */
 	VCPU_RUNNING,
-	VCPU_HALTED,       /* HLT with interrupts enabled: waits for an event */
-	VCPU_PARKED        /* its guest is stopped */
+	VCPU_HALTED, /* HLT with interrupts enabled: waits for an event */
+	VCPU_PARKED  /* its guest is stopped */
 };
 
 #define VCPU_EXIT_STATS 80
@@ -68,10 +84,10 @@ struct vcpu {
 	unsigned int pcpu; /* physical CPU index */
 	enum vcpu_state state;
 
-	uint64_t rip;      /* guest RIP at the exit */
+	uint64_t rip;	   /* guest RIP at the exit */
 	uint64_t next_rip; /* set by an emulating handler with next_rip_set */
 	bool next_rip_set; /* else next RIP = RIP + the exit's instruction length */
-	bool rip_dirty;    /* RIP must be written back before entry */
+	bool rip_dirty;	   /* RIP must be written back before entry */
 
 	/* Exceptions, NMIs and acknowledged interrupts owed to the guest,
 	 * combined by the SDM's double-fault rules (core/event.c). */
@@ -82,13 +98,13 @@ struct vcpu {
 	volatile uint32_t requests;
 	uint8_t sipi_vector;
 
-	unsigned int mmio_hint; /* last MMIO region hit */
-	uint64_t tsc_adjust;  /* IA32_TSC_ADJUST as the guest wrote it */
-	bool in_hlt;          /* entered in the HLT activity state */
-	bool halted_for_good; /* HLT with IF=0: only NMI/INIT/SIPI wake it */
-	volatile bool in_guest;  /* between VM entry and exit */
-	volatile bool idle_ack;  /* its CPU saw the guest not running and stays out */
-	bool vmcs_ready;         /* its VMCS exists on its CPU */
+	unsigned int mmio_hint;	    /* last MMIO region hit */
+	uint64_t tsc_adjust;	    /* IA32_TSC_ADJUST as the guest wrote it */
+	bool in_hlt;		    /* entered in the HLT activity state */
+	bool halted_for_good;	    /* HLT with IF=0: only NMI/INIT/SIPI wake it */
+	volatile bool in_guest;	    /* between VM entry and exit */
+	volatile bool idle_ack;	    /* its CPU saw the guest not running and stays out */
+	bool vmcs_ready;	    /* its VMCS exists on its CPU */
 	volatile uint32_t snap_seq; /* bumped when `snap` was refreshed */
 	struct vcpu_snapshot snap;
 
@@ -96,10 +112,10 @@ struct vcpu {
 	void *arch; /* struct vmx_vcpu */
 };
 
-#define VCPU_REQ_BOOT BIT(0) /* load the guest's boot state and run */
-#define VCPU_REQ_INIT BIT(1) /* INIT: wait for a SIPI */
-#define VCPU_REQ_SIPI BIT(2) /* start in real mode at sipi_vector << 12 */
-#define VCPU_REQ_NMI BIT(3)  /* an NMI arrived */
+#define VCPU_REQ_BOOT BIT(0)	 /* load the guest's boot state and run */
+#define VCPU_REQ_INIT BIT(1)	 /* INIT: wait for a SIPI */
+#define VCPU_REQ_SIPI BIT(2)	 /* start in real mode at sipi_vector << 12 */
+#define VCPU_REQ_NMI BIT(3)	 /* an NMI arrived */
 #define VCPU_REQ_SNAPSHOT BIT(4) /* fill `snap` for the console */
 
 /* Posts a request and kicks the vCPU's CPU out of guest mode or idle. */

@@ -48,7 +48,8 @@ static int mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64
 		log_info("guest \"%s\": %s of unclaimed guest-physical 0x%lx (%u bytes): %s%s",
 			 vm->cfg->name, write ? "write" : "read", gpa, size,
 			 write ? "dropped" : "reads all-ones",
-			 vm->mmio_reports == UNCLAIMED_REPORT_MAX ? "; further ones not reported" : "");
+			 vm->mmio_reports == UNCLAIMED_REPORT_MAX ? "; further ones not reported"
+								  : "");
 	}
 	if (!write)
 		*value = ~0ull;
@@ -82,12 +83,14 @@ enum vcpu_action vcpu_handle_mmio(struct vcpu *v, uint64_t gpa)
 	case EMUL_EXCEPTION:
 		if (c.exc.vector == EMUL_VEC_PF)
 			return vcpu_inject_page_fault(v, c.exc.error_code, c.exc.cr2);
-		return vcpu_inject_exception(v, c.exc.vector, c.exc.has_error_code, c.exc.error_code);
+		return vcpu_inject_exception(v, c.exc.vector, c.exc.has_error_code,
+					     c.exc.error_code);
 	case EMUL_UNDECODABLE:
 	default:
 		if (v->vm->mmio_reports < UNCLAIMED_REPORT_MAX) {
 			v->vm->mmio_reports++;
-			log_info("guest \"%s\" vCPU %u: instruction at RIP 0x%lx touching 0x%lx cannot be emulated: #UD",
+			log_info("guest \"%s\" vCPU %u: instruction at RIP 0x%lx touching 0x%lx "
+				 "cannot be emulated: #UD",
 				 v->vm->cfg->name, v->id, st.rip, gpa);
 		}
 		return vcpu_inject_exception(v, 6, false, 0);

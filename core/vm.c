@@ -171,8 +171,8 @@ int vm_load(struct vm *vm)
 	switch (cfg->image_kind) {
 	case IMAGE_ELF: {
 		struct elf_info ei;
-		if (elf_load(img, img_size, (uint8_t *)vm->ram_hpa, vm->ram_size, GUEST_IMAGE_MIN, &ei,
-			     err, sizeof(err))) {
+		if (elf_load(img, img_size, (uint8_t *)vm->ram_hpa, vm->ram_size, GUEST_IMAGE_MIN,
+			     &ei, err, sizeof(err))) {
 			log_err("guest \"%s\": image \"%s\": %s", cfg->name, cfg->image, err);
 			return -1;
 		}
@@ -202,18 +202,19 @@ int vm_load(struct vm *vm)
 		for (unsigned int i = 0; i < CONFIG_MAX_MODULES && cfg->modules[i]; i++) {
 			const struct mb2_module *m = mb2_find_module(&boot_info, cfg->modules[i]);
 			if (!m) {
-				log_err("guest \"%s\": module \"%s\" was not loaded by the boot loader",
-					cfg->name, cfg->modules[i]);
+				log_err(
+				    "guest \"%s\": module \"%s\" was not loaded by the boot loader",
+				    cfg->name, cfg->modules[i]);
 				return -1;
 			}
-			mp.modules[mp.nmodules++] = (struct mbguest_module){
-				cfg->modules[i], (const uint8_t *)m->start, m->end - m->start
-			};
+			mp.modules[mp.nmodules++] =
+			    (struct mbguest_module){ cfg->modules[i], (const uint8_t *)m->start,
+						     m->end - m->start };
 		}
 		mp.info_gpa = MBGUEST_INFO_GPA;
 		mp.info_max = MBGUEST_INFO_MAX;
-		if (mbguest_load(cfg->image_kind, img, img_size, (uint8_t *)vm->ram_hpa, vm->ram_size,
-				 &mp, &me, err, sizeof(err))) {
+		if (mbguest_load(cfg->image_kind, img, img_size, (uint8_t *)vm->ram_hpa,
+				 vm->ram_size, &mp, &me, err, sizeof(err))) {
 			log_err("guest \"%s\": image \"%s\": %s", cfg->name, cfg->image, err);
 			return -1;
 		}
@@ -278,9 +279,10 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 	} else {
 		vm->ram_hpa = phys_alloc(cfg->ram_size, MiB(2));
 		if (!vm->ram_hpa) {
-			log_err("guest \"%s\": ram_size: no free block of %lu MiB (largest is %lu MiB)",
-				cfg->name, cfg->ram_size >> 20,
-				pmm_largest_aligned(&host_pmm, MiB(2)) >> 20);
+			log_err(
+			    "guest \"%s\": ram_size: no free block of %lu MiB (largest is %lu MiB)",
+			    cfg->name, cfg->ram_size >> 20,
+			    pmm_largest_aligned(&host_pmm, MiB(2)) >> 20);
 			return false;
 		}
 	}
@@ -289,7 +291,8 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 	vm->io_bitmap = (uint8_t *)phys_alloc(2 * PAGE_SIZE, PAGE_SIZE);
 	vm->msr_bitmap = (uint8_t *)page_alloc_zeroed();
 	vm->msr_bitmap_apicv = (uint8_t *)page_alloc_zeroed();
-	if (!vm->io_bitmap || !vm->msr_bitmap || !vm->msr_bitmap_apicv || ept_init(&vm->ept, &ops) ||
+	if (!vm->io_bitmap || !vm->msr_bitmap || !vm->msr_bitmap_apicv ||
+	    ept_init(&vm->ept, &ops) ||
 	    ept_map_range(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX | EPT_MT_WB)) {
 		log_err("guest \"%s\": out of memory for its EPT and bitmaps", cfg->name);
 		return false;
@@ -336,13 +339,16 @@ void vm_create_all(void)
 	for (unsigned int g = 0; g < cfg->nguests && g < CONFIG_MAX_GUESTS; g++) {
 		const struct guest_config *gc = &cfg->guests[g];
 		spin_lock(&host_pmm_lock);
-		struct config_platform plat = { .ncpus = ncpus_online, .apic_ids = apic_ids,
+		struct config_platform plat = { .ncpus = ncpus_online,
+						.apic_ids = apic_ids,
 						.free_ram = pmm_largest_aligned(&host_pmm, MiB(2)),
-						.has_module = has_module, .module_ctx = NULL };
+						.has_module = has_module,
+						.module_ctx = NULL };
 		spin_unlock(&host_pmm_lock);
 		if (config_check_guest(cfg, g, report_err, NULL) ||
 		    config_check_platform(cfg, g, &plat, report_err, NULL)) {
-			log_err("guest \"%s\" is not started; the others are", gc->name ? gc->name : "?");
+			log_err("guest \"%s\" is not started; the others are",
+				gc->name ? gc->name : "?");
 			continue;
 		}
 		struct vm *vm = &vms[nvms];
@@ -354,8 +360,9 @@ void vm_create_all(void)
 		for (unsigned int i = 0; i < vm->nvcpus; i++) {
 			int idx = cpu_index_of(gc, gc->cpus[i]);
 			if (idx < 0 || percpus[idx]->vcpu) {
-				log_err("guest \"%s\": cpus[%u]: CPU %u is absent or already in use",
-					gc->name, i, gc->cpus[i]);
+				log_err(
+				    "guest \"%s\": cpus[%u]: CPU %u is absent or already in use",
+				    gc->name, i, gc->cpus[i]);
 				ok = false;
 				break;
 			}
@@ -413,7 +420,8 @@ void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
 		} else {
 			vm->crash_restarts++;
 			vm->restarts++;
-			log_info("guest \"%s\": restarting (restart %u)", vm->cfg->name, vm->restarts);
+			log_info("guest \"%s\": restarting (restart %u)", vm->cfg->name,
+				 vm->restarts);
 			if (vm_start(vm) == 0)
 				return;
 		}
@@ -486,8 +494,8 @@ static void vm_quiesce(struct vm *vm)
 		vcpu_kick(v);
 		while (!__atomic_load_n(&v->idle_ack, __ATOMIC_SEQ_CST)) {
 			if (rdtsc() > end) {
-				log_err("guest \"%s\": vCPU %u on CPU %u does not respond", vm->cfg->name,
-					v->id, v->pcpu);
+				log_err("guest \"%s\": vCPU %u on CPU %u does not respond",
+					vm->cfg->name, v->id, v->pcpu);
 				break;
 			}
 			cpu_relax();

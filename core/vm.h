@@ -33,12 +33,12 @@ struct vm {
 	uint64_t eptp;
 	uint16_t vpid;
 
-	uint8_t *io_bitmap;  /* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
-	uint8_t *msr_bitmap; /* 1 page */
+	uint8_t *io_bitmap;	   /* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
+	uint8_t *msr_bitmap;	   /* 1 page */
 	uint8_t *msr_bitmap_apicv; /* the same, x2APIC registers virtualised */
-	uint8_t io_logged[8192]; /* unclaimed ports already reported */
+	uint8_t io_logged[8192];   /* unclaimed ports already reported */
 	unsigned int ept_reports;
-	unsigned int io_reports; /* unclaimed ports reported so far */
+	unsigned int io_reports;   /* unclaimed ports reported so far */
 	unsigned int mmio_reports; /* unclaimed MMIO accesses reported so far */
 	bool string_io_reported;
 	struct mmio_map mmio;
@@ -52,8 +52,8 @@ struct vm {
 	struct vcpu vcpus[CONFIG_MAX_CPUS_PER_GUEST];
 	uint64_t start_tsc;
 	struct vcpu_entry_state boot_state; /* vCPU 0's, set by vm_load */
-	uint32_t restarts;       /* boot count: restarts and resets */
-	uint32_t crash_restarts; /* crash restarts since the last clean reset */
+	uint32_t restarts;		    /* boot count: restarts and resets */
+	uint32_t crash_restarts;	    /* crash restarts since the last clean reset */
 };
 
 extern struct vm vms[CONFIG_MAX_GUESTS];
@@ -64,7 +64,7 @@ void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Stops the guest (all its vCPUs) with a reason. A crash (as opposed to a
  * clean shutdown) restarts the guest when its crash policy says so. */
 void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Creates every configured guest that passes the boot-time checks. */
 void vm_create_all(void);
 /* Builds the guest's RAM contents and vCPU 0's entry state. */

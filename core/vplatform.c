@@ -172,8 +172,8 @@ bool vplatform_pio(struct vm *vm, struct vcpu *v, struct dev_access *acc)
 	 * controller's pulse-reset command. */
 	if ((port == 0xcf9 && acc->write && (acc->value & 4)) ||
 	    (port == 0x64 && acc->write && (acc->value & 0xff) == 0xfe)) {
-		vm_request_reset(vm, port == 0xcf9 ? "reset through port 0xcf9" :
-						     "reset through the keyboard controller");
+		vm_request_reset(vm, port == 0xcf9 ? "reset through port 0xcf9"
+						   : "reset through the keyboard controller");
 		return true;
 	}
 	if (port == 0xcf9) {

@@ -16,8 +16,8 @@
 #define DEV_NO_DEADLINE UINT64_MAX
 
 struct dev_access {
-	uint64_t addr;  /* I/O port, or byte offset from the MMIO region's base */
-	uint8_t size;   /* 1, 2, 4 or 8 */
+	uint64_t addr; /* I/O port, or byte offset from the MMIO region's base */
+	uint8_t size;  /* 1, 2, 4 or 8 */
 	bool write;
 	uint64_t value; /* write: the value (low `size` bytes); read: set by the device */
 };

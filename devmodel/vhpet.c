@@ -12,8 +12,9 @@
 
 #define NO_FIRE UINT64_MAX
 
-#define TN_WRITABLE (VHPET_TN_INT_TYPE_LEVEL | VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | \
-		     VHPET_TN_VAL_SET | VHPET_TN_32MODE | VHPET_TN_ROUTE_MASK)
+#define TN_WRITABLE                                                                               \
+	(VHPET_TN_INT_TYPE_LEVEL | VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | VHPET_TN_VAL_SET | \
+	 VHPET_TN_32MODE | VHPET_TN_ROUTE_MASK)
 #define TN_CAPS (VHPET_TN_PER_INT_CAP | VHPET_TN_SIZE_CAP | (uint64_t)VHPET_ROUTE_CAP << 32)
 
 static bool hpet_enabled(const struct vhpet *h)

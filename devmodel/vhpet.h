@@ -18,7 +18,7 @@
 #define VHPET_MMIO_SIZE 0x400
 #define VHPET_PERIOD_FS 100000000ull /* 10 MHz */
 #define VHPET_NS_PER_TICK 100
-#define VHPET_ROUTE_CAP 0x00f00000u  /* GSI 20-23 */
+#define VHPET_ROUTE_CAP 0x00f00000u /* GSI 20-23 */
 #define VHPET_VENDOR_ID 0x8086
 
 /* Register offsets */
@@ -47,18 +47,18 @@
 
 struct vhpet_timer {
 	uint64_t config;    /* writable Tn_CONF bits */
-	uint64_t cmp;       /* next match value */
+	uint64_t cmp;	    /* next match value */
 	uint64_t period;    /* periodic increment */
 	uint64_t fire_tick; /* 100 ns tick (now / 100) of the next match, or ~0 */
 	uint64_t last_fire; /* tick of the last match, so it is not seen twice */
-	int line;           /* line held asserted (level mode), or -1 */
+	int line;	    /* line held asserted (level mode), or -1 */
 };
 
 struct vhpet {
-	uint64_t config;    /* GEN_CONF */
-	uint64_t isr;       /* GEN_INT_STS */
-	uint64_t counter;   /* main counter while halted */
-	uint64_t offset;    /* running: counter = now / 100 + offset */
+	uint64_t config;  /* GEN_CONF */
+	uint64_t isr;	  /* GEN_INT_STS */
+	uint64_t counter; /* main counter while halted */
+	uint64_t offset;  /* running: counter = now / 100 + offset */
 	struct vhpet_timer t[VHPET_TIMERS];
 	struct irq_sink sink;
 };

@@ -9,8 +9,9 @@
 #include <lib/string.h>
 
 /* Bits the guest may write; delivery status and Remote IRR are read-only. */
-#define RTE_WRITABLE (~(VIOAPIC_RTE_DELIVS | VIOAPIC_RTE_REMOTE_IRR) & \
-		      (0xffull << VIOAPIC_RTE_DEST_SHIFT | 0x1ffffull))
+#define RTE_WRITABLE                                      \
+	(~(VIOAPIC_RTE_DELIVS | VIOAPIC_RTE_REMOTE_IRR) & \
+	 (0xffull << VIOAPIC_RTE_DEST_SHIFT | 0x1ffffull))
 
 static void pin_deliver(struct vioapic *io, unsigned int pin)
 {
@@ -160,7 +161,8 @@ void vioapic_eoi(struct vioapic *io, uint8_t vector)
 	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++) {
 		uint64_t rte = io->rte[pin];
 
-		if (!(rte & VIOAPIC_RTE_REMOTE_IRR) || (uint8_t)(rte & VIOAPIC_RTE_VECTOR) != vector)
+		if (!(rte & VIOAPIC_RTE_REMOTE_IRR) ||
+		    (uint8_t)(rte & VIOAPIC_RTE_VECTOR) != vector)
 			continue;
 		io->rte[pin] = rte & ~VIOAPIC_RTE_REMOTE_IRR;
 		pin_service_level(io, pin);

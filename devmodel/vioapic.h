@@ -50,16 +50,16 @@ struct vioapic_msg {
 	uint8_t vector;
 	uint8_t delivery_mode; /* VIOAPIC_DM_* */
 	bool dest_logical;
-	uint8_t dest;          /* APIC ID, or logical destination */
-	bool level;            /* level triggered: the LAPIC must EOI back */
-	unsigned int pin;      /* source pin, for tracing */
+	uint8_t dest;	  /* APIC ID, or logical destination */
+	bool level;	  /* level triggered: the LAPIC must EOI back */
+	unsigned int pin; /* source pin, for tracing */
 };
 
 struct vioapic {
-	uint32_t id;           /* ID register (bits 27:24 meaningful) */
+	uint32_t id; /* ID register (bits 27:24 meaningful) */
 	uint32_t regsel;
 	uint64_t rte[VIOAPIC_PINS];
-	uint32_t lines;        /* asserted inputs, one bit per pin */
+	uint32_t lines; /* asserted inputs, one bit per pin */
 	void (*deliver)(void *ctx, const struct vioapic_msg *msg);
 	void *ctx;
 };

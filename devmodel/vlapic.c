@@ -24,7 +24,7 @@
 
 #define LVT_TIMER_MODE_BIT(m) ((uint32_t)(m) << VLAPIC_LVT_TIMER_SHIFT)
 #define ICR_LOW_BITS 0x000ccfffu /* vector, mode, dest mode, level, trigger, shorthand */
-#define SVR_BITS 0x3ffu          /* no EOI-broadcast suppression (version bit 24) */
+#define SVR_BITS 0x3ffu		 /* no EOI-broadcast suppression (version bit 24) */
 #define DCR_BITS 0xbu
 
 enum reg_status { REG_OK, REG_GP, REG_ILLEGAL };
@@ -32,12 +32,9 @@ enum reg_status { REG_OK, REG_GP, REG_ILLEGAL };
 /* Writable bits of each LVT entry; the timer's mode bits are added at run
  * time (bit 18 only with TSC-deadline support). SDM 11.5.1 Figure 11-8. */
 static const uint32_t lvt_writable[VLAPIC_LVT_NUM] = {
-	[VLAPIC_LVT_IDX_TIMER] = 0x100ff,
-	[VLAPIC_LVT_IDX_THERMAL] = 0x107ff,
-	[VLAPIC_LVT_IDX_PERF] = 0x107ff,
-	[VLAPIC_LVT_IDX_LINT0] = 0x1a7ff,
-	[VLAPIC_LVT_IDX_LINT1] = 0x1a7ff,
-	[VLAPIC_LVT_IDX_ERROR] = 0x100ff,
+	[VLAPIC_LVT_IDX_TIMER] = 0x100ff, [VLAPIC_LVT_IDX_THERMAL] = 0x107ff,
+	[VLAPIC_LVT_IDX_PERF] = 0x107ff,  [VLAPIC_LVT_IDX_LINT0] = 0x1a7ff,
+	[VLAPIC_LVT_IDX_LINT1] = 0x1a7ff, [VLAPIC_LVT_IDX_ERROR] = 0x100ff,
 	[VLAPIC_LVT_IDX_CMCI] = 0x107ff,
 };
 
@@ -427,8 +424,8 @@ void vlapic_init(struct vlapic *lapic, const struct vlapic_config *cfg)
 	lapic->bus_hz = cfg->bus_hz ? cfg->bus_hz : NS_PER_SEC;
 	lapic->tsc_hz = cfg->tsc_hz;
 	lapic->tsc_offset = cfg->tsc_offset;
-	lapic->base_mask = VLAPIC_BASE_BSP | VLAPIC_BASE_EXTD | VLAPIC_BASE_EN |
-			   ((BIT(bits) - 1) & ~0xfffull);
+	lapic->base_mask =
+	    VLAPIC_BASE_BSP | VLAPIC_BASE_EXTD | VLAPIC_BASE_EN | ((BIT(bits) - 1) & ~0xfffull);
 	lapic->bsp = cfg->bsp;
 	lapic->ipi = cfg->ipi;
 	lapic->eoi = cfg->eoi;
@@ -439,7 +436,8 @@ void vlapic_init(struct vlapic *lapic, const struct vlapic_config *cfg)
 void vlapic_reset(struct vlapic *lapic, uint32_t id)
 {
 	lapic->id = id;
-	lapic->apic_base = VLAPIC_DEFAULT_BASE | VLAPIC_BASE_EN | (lapic->bsp ? VLAPIC_BASE_BSP : 0);
+	lapic->apic_base =
+	    VLAPIC_DEFAULT_BASE | VLAPIC_BASE_EN | (lapic->bsp ? VLAPIC_BASE_BSP : 0);
 	regs_reset(lapic);
 }
 
@@ -506,8 +504,7 @@ static void icr_send(struct vlapic *lapic, bool x2)
 		lapic->ipi(lapic->ctx, &ipi);
 }
 
-bool vlapic_match_dest(const struct vlapic *target, const struct vlapic_ipi *ipi,
-		       uint32_t src_id)
+bool vlapic_match_dest(const struct vlapic *target, const struct vlapic_ipi *ipi, uint32_t src_id)
 {
 	uint32_t bcast = ipi->x2apic ? 0xffffffffu : 0xffu;
 	uint32_t dest = ipi->dest, lid;
@@ -663,8 +660,7 @@ static enum reg_status lvt_write(struct vlapic *lapic, enum vlapic_lvt_index i, 
 		if (mode == 3) { /* reserved: fault, or keep the current mode */
 			if (x2)
 				return REG_GP;
-			v = (v & ~VLAPIC_LVT_TIMER_MODE) |
-			    (lapic->lvt[i] & VLAPIC_LVT_TIMER_MODE);
+			v = (v & ~VLAPIC_LVT_TIMER_MODE) | (lapic->lvt[i] & VLAPIC_LVT_TIMER_MODE);
 			mode = timer_mode(lapic);
 		}
 		/* SDM 11.5.4.1: changing the timer mode disarms the timer. */
@@ -763,7 +759,7 @@ static enum reg_status reg_write(struct vlapic *lapic, unsigned int slot, bool x
 	if (slot >= SLOT(VLAPIC_ISR) && slot < SLOT(VLAPIC_IRR) + 8)
 		return x2 ? REG_GP : REG_OK; /* ISR, TMR, IRR: read-only */
 	switch (slot) {
-	case SLOT(VLAPIC_ID):  /* read-only here: the router's map stays valid */
+	case SLOT(VLAPIC_ID): /* read-only here: the router's map stays valid */
 	case SLOT(VLAPIC_VER):
 	case SLOT(VLAPIC_PPR):
 	case SLOT(VLAPIC_TIMER_CCR):

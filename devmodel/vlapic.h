@@ -38,7 +38,7 @@
 #define VLAPIC_MSR_APIC_BASE 0x1b
 #define VLAPIC_BASE_BSP BIT(8)
 #define VLAPIC_BASE_EXTD BIT(10) /* x2APIC mode */
-#define VLAPIC_BASE_EN BIT(11)   /* global enable */
+#define VLAPIC_BASE_EN BIT(11)	 /* global enable */
 
 #define VLAPIC_MSR_TSC_DEADLINE 0x6e0
 
@@ -147,7 +147,7 @@ struct vlapic_ipi {
 	uint32_t src_id;
 	uint32_t dest;
 	uint8_t vector;
-	uint8_t mode;      /* VLAPIC_DM_* */
+	uint8_t mode;	   /* VLAPIC_DM_* */
 	uint8_t shorthand; /* VLAPIC_SH_* */
 	bool logical;
 	bool level;
@@ -156,10 +156,10 @@ struct vlapic_ipi {
 };
 
 struct vlapic_config {
-	uint32_t id;      /* initial APIC ID (32-bit x2APIC ID; xAPIC sees bits 7:0) */
-	bool bsp;         /* IA32_APIC_BASE.BSP after reset */
-	uint64_t bus_hz;  /* timer input clock before division; 0 = 1 GHz */
-	uint64_t tsc_hz;  /* guest TSC frequency; 0 = no TSC-deadline mode */
+	uint32_t id;	     /* initial APIC ID (32-bit x2APIC ID; xAPIC sees bits 7:0) */
+	bool bsp;	     /* IA32_APIC_BASE.BSP after reset */
+	uint64_t bus_hz;     /* timer input clock before division; 0 = 1 GHz */
+	uint64_t tsc_hz;     /* guest TSC frequency; 0 = no TSC-deadline mode */
 	uint64_t tsc_offset; /* guest TSC value at now = 0 */
 	uint8_t phys_bits;   /* MAXPHYADDR for IA32_APIC_BASE checks; 0 = 39 */
 	/* An IPI left this APIC (ICR write). */
@@ -173,7 +173,7 @@ struct vlapic_config {
 struct vlapic {
 	/* configuration */
 	uint64_t bus_hz, tsc_hz, tsc_offset;
-	uint64_t base_mask;  /* writable IA32_APIC_BASE bits */
+	uint64_t base_mask; /* writable IA32_APIC_BASE bits */
 	bool bsp;
 	void (*ipi)(void *ctx, const struct vlapic_ipi *ipi);
 	void (*eoi)(void *ctx, uint8_t vector);
@@ -183,19 +183,19 @@ struct vlapic {
 	uint64_t apic_base;
 	uint32_t id;
 	uint32_t tpr, ldr, dfr, svr;
-	uint32_t esr;        /* the readable ESR (latched by the last write) */
+	uint32_t esr;	      /* the readable ESR (latched by the last write) */
 	uint32_t esr_pending; /* errors seen since the last ESR write */
-	uint64_t icr;        /* destination in bits 63:32 (xAPIC: 63:56) */
+	uint64_t icr;	      /* destination in bits 63:32 (xAPIC: 63:56) */
 	uint32_t isr[8], tmr[8], irr[8];
 	uint32_t lvt[VLAPIC_LVT_NUM];
 	uint32_t timer_icr, timer_dcr;
 	uint64_t tsc_deadline;
 
 	/* timer engine, in ticks of the bus clock (now * bus_hz / 1e9) */
-	bool timer_armed;        /* one-shot/periodic countdown running */
-	uint64_t timer_anchor;   /* bus tick at which the count was timer_start */
+	bool timer_armed;      /* one-shot/periodic countdown running */
+	uint64_t timer_anchor; /* bus tick at which the count was timer_start */
 	uint32_t timer_start;
-	uint64_t timer_expiry;   /* bus tick at which the count reaches 0 */
+	uint64_t timer_expiry; /* bus tick at which the count reaches 0 */
 };
 
 /* Power-up state (SDM 11.4.7.1) for cfg->id, xAPIC mode at 0xFEE00000. */
@@ -261,8 +261,7 @@ void vlapic_eoi(struct vlapic *lapic);
  * interpreted in the target's mode (SDM 11.6.2, 11.12.10). A disabled
  * target matches nothing. Lowest-priority arbitration among the matches is
  * the router's (vlapic_ppr()). */
-bool vlapic_match_dest(const struct vlapic *target, const struct vlapic_ipi *ipi,
-		       uint32_t src_id);
+bool vlapic_match_dest(const struct vlapic *target, const struct vlapic_ipi *ipi, uint32_t src_id);
 
 /* Earliest `now` at which the timer has a visible effect, or
  * DEV_NO_DEADLINE. Always later than the `now` last advanced to. */
@@ -270,9 +269,9 @@ uint64_t vlapic_next_deadline(const struct vlapic *lapic);
 void vlapic_advance(struct vlapic *lapic, uint64_t now);
 
 /* State the VMX layer needs. */
-bool vlapic_hw_enabled(const struct vlapic *lapic);   /* IA32_APIC_BASE.EN */
+bool vlapic_hw_enabled(const struct vlapic *lapic); /* IA32_APIC_BASE.EN */
 bool vlapic_x2apic_mode(const struct vlapic *lapic);
-bool vlapic_sw_enabled(const struct vlapic *lapic);   /* SVR bit 8 */
+bool vlapic_sw_enabled(const struct vlapic *lapic); /* SVR bit 8 */
 uint32_t vlapic_id(const struct vlapic *lapic);
 uint32_t vlapic_ppr(const struct vlapic *lapic);
 uint32_t vlapic_lvt(const struct vlapic *lapic, enum vlapic_lvt_index idx);

@@ -165,15 +165,15 @@ static void chip_ocw2(struct vpic_chip *c, uint8_t val)
 		if (rank == 8)
 			break;
 		level = rank_to_irq(c, rank);
-		c->isr &= (uint8_t)~(1u << level);
+		c->isr &= (uint8_t) ~(1u << level);
 		if (val >> 5 == 5)
 			c->lowest = (uint8_t)level;
 		break;
 	case 3: /* specific EOI */
-		c->isr &= (uint8_t)~(1u << level);
+		c->isr &= (uint8_t) ~(1u << level);
 		break;
 	case 7: /* rotate on specific EOI */
-		c->isr &= (uint8_t)~(1u << level);
+		c->isr &= (uint8_t) ~(1u << level);
 		c->lowest = (uint8_t)level;
 		break;
 	case 6: /* set priority: `level` becomes the lowest */

@@ -20,30 +20,30 @@
 #define VPIC_ELCR1 0x4D1
 
 struct vpic_chip {
-	uint8_t irr;         /* interrupt request register */
-	uint8_t isr;         /* in-service register */
-	uint8_t imr;         /* interrupt mask register (OCW1) */
-	uint8_t lines;       /* current input levels */
-	uint8_t elcr;        /* 1 = level triggered (ELCR) */
+	uint8_t irr;	     /* interrupt request register */
+	uint8_t isr;	     /* in-service register */
+	uint8_t imr;	     /* interrupt mask register (OCW1) */
+	uint8_t lines;	     /* current input levels */
+	uint8_t elcr;	     /* 1 = level triggered (ELCR) */
 	uint8_t elcr_mask;   /* ELCR bits that may be set on this chip */
 	uint8_t vector_base; /* ICW2, T7-T3 */
 	uint8_t icw3;
-	uint8_t lowest;      /* IR with the lowest priority (rotation) */
-	uint8_t init_step;   /* 0 = operational, 2/3/4 = expecting ICWn */
+	uint8_t lowest;	   /* IR with the lowest priority (rotation) */
+	uint8_t init_step; /* 0 = operational, 2/3/4 = expecting ICWn */
 	bool icw4_needed;
 	bool single;
-	bool ltim;           /* ICW1 LTIM: all inputs level triggered */
+	bool ltim; /* ICW1 LTIM: all inputs level triggered */
 	bool auto_eoi;
-	bool sfnm;           /* special fully nested mode (master only) */
+	bool sfnm; /* special fully nested mode (master only) */
 	bool rotate_aeoi;
 	bool special_mask;
-	bool read_isr;       /* OCW3 RR/RIS: read ISR instead of IRR */
-	bool poll;           /* next command-port read is a poll */
+	bool read_isr; /* OCW3 RR/RIS: read ISR instead of IRR */
+	bool poll;     /* next command-port read is a poll */
 };
 
 struct vpic {
 	struct vpic_chip chip[2]; /* 0 = master, 1 = slave */
-	bool intr;                /* INTR output of the master */
+	bool intr;		  /* INTR output of the master */
 	void (*intr_changed)(void *ctx, bool level);
 	void *ctx;
 };

@@ -62,7 +62,8 @@ static uint32_t ch_modulus(const struct vpit_channel *c)
 
 static uint16_t to_bcd(uint32_t v)
 {
-	return (uint16_t)((v % 10) | (v / 10 % 10) << 4 | (v / 100 % 10) << 8 | (v / 1000 % 10) << 12);
+	return (uint16_t)((v % 10) | (v / 10 % 10) << 4 | (v / 100 % 10) << 8 |
+			  (v / 1000 % 10) << 12);
 }
 
 static uint32_t from_bcd(uint16_t v)

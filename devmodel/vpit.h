@@ -18,17 +18,17 @@
 #define VPIT_IRQ 0
 
 struct vpit_channel {
-	uint32_t reload;        /* initial count in ticks, 1..65536 (10000 BCD) */
-	uint64_t start;         /* PIT tick when the current count began */
-	uint64_t paused_ticks;  /* elapsed ticks frozen while the gate is low */
-	uint64_t next_edge;     /* PIT tick of the next OUT rising edge, or ~0 */
-	uint16_t held;          /* counter value while not counting */
-	uint16_t latch;         /* counter-latch value */
-	uint8_t latch_state;    /* which latched bytes remain to be read */
-	uint8_t status;         /* read-back status latch */
+	uint32_t reload;       /* initial count in ticks, 1..65536 (10000 BCD) */
+	uint64_t start;	       /* PIT tick when the current count began */
+	uint64_t paused_ticks; /* elapsed ticks frozen while the gate is low */
+	uint64_t next_edge;    /* PIT tick of the next OUT rising edge, or ~0 */
+	uint16_t held;	       /* counter value while not counting */
+	uint16_t latch;	       /* counter-latch value */
+	uint8_t latch_state;   /* which latched bytes remain to be read */
+	uint8_t status;	       /* read-back status latch */
 	bool status_latched;
-	uint8_t ctrl;           /* RW1 RW0 M2 M1 M0 BCD as last programmed */
-	uint8_t write_lsb;      /* first byte of a two-byte count */
+	uint8_t ctrl;	   /* RW1 RW0 M2 M1 M0 BCD as last programmed */
+	uint8_t write_lsb; /* first byte of a two-byte count */
 	bool write_msb_next;
 	bool read_msb_next;
 	bool counting;
@@ -38,7 +38,7 @@ struct vpit_channel {
 
 struct vpit {
 	struct vpit_channel ch[3];
-	uint8_t port61;         /* bits 0-3 as written */
+	uint8_t port61; /* bits 0-3 as written */
 	struct irq_sink sink;
 };
 

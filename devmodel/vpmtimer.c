@@ -34,8 +34,8 @@ bool vpmtimer_pio(const struct vpmtimer *pm, struct dev_access *acc, uint64_t no
 {
 	uint64_t off = acc->addr - pm->port;
 
-	if (acc->addr < pm->port || off >= 4 || (acc->size != 1 && acc->size != 2 && acc->size != 4) ||
-	    off + acc->size > 4) {
+	if (acc->addr < pm->port || off >= 4 ||
+	    (acc->size != 1 && acc->size != 2 && acc->size != 4) || off + acc->size > 4) {
 		if (!acc->write)
 			acc->value = dev_size_mask(acc->size);
 		return false;

@@ -400,7 +400,8 @@ static uint8_t read_time(const struct vrtc *rtc, uint8_t idx, uint64_t now)
 static bool is_time_reg(uint8_t idx)
 {
 	return (idx <= VRTC_YEAR && idx != VRTC_SEC_ALARM && idx != VRTC_MIN_ALARM &&
-		idx != VRTC_HOUR_ALARM) || idx == VRTC_CENTURY;
+		idx != VRTC_HOUR_ALARM) ||
+	       idx == VRTC_CENTURY;
 }
 
 static bool rtc_uip(const struct vrtc *rtc, uint64_t now)

@@ -52,18 +52,18 @@
 #define VRTC_UIP_NS 244141ull
 
 struct vrtc_tm {
-	int64_t year;      /* full year */
+	int64_t year;	   /* full year */
 	uint8_t mon, mday; /* 1-based */
 	uint8_t hour, min, sec;
-	uint8_t dow;       /* 1 = Sunday */
+	uint8_t dow; /* 1 = Sunday */
 };
 
 struct vrtc {
-	uint8_t cmos[128];  /* A, B, C, alarms and NVRAM; time lives below */
+	uint8_t cmos[128]; /* A, B, C, alarms and NVRAM; time lives below */
 	uint8_t index;
 	bool nmi_masked;
-	bool frozen;        /* SET or divider reset: `tm` holds the time */
-	bool irq;           /* IRQ 8 output (IRQF) */
+	bool frozen; /* SET or divider reset: `tm` holds the time */
+	bool irq;    /* IRQ 8 output (IRQF) */
 	struct vrtc_tm tm;
 	int64_t base_sec;   /* running: seconds since 1970 before first_upd */
 	uint64_t first_upd; /* ns of the first update after base_sec */

@@ -62,9 +62,10 @@ static bool dec_modrm16(struct dec *d, struct emul_insn *in, unsigned int mod, u
 {
 	static const uint8_t base[8] = { EMUL_RBX, EMUL_RBX, EMUL_RBP, EMUL_RBP,
 					 EMUL_RSI, EMUL_RDI, EMUL_RBP, EMUL_RBX };
-	static const uint8_t index[8] = { EMUL_RSI, EMUL_RDI, EMUL_RSI, EMUL_RDI,
-					  EMUL_REG_NONE, EMUL_REG_NONE, EMUL_REG_NONE,
-					  EMUL_REG_NONE };
+	static const uint8_t index[8] = {
+		EMUL_RSI,      EMUL_RDI,      EMUL_RSI,	     EMUL_RDI,
+		EMUL_REG_NONE, EMUL_REG_NONE, EMUL_REG_NONE, EMUL_REG_NONE
+	};
 	struct emul_mem *m = &in->mem;
 
 	m->scale = 1;
@@ -181,7 +182,7 @@ static bool dec_imm(struct dec *d, struct emul_insn *in, unsigned int size)
 
 /* Opcode -> operation for the ALU rows 00-3F and group 1 (/reg). */
 static const uint8_t alu_ops[8] = {
-	EMUL_OP_ADD, EMUL_OP_OR, EMUL_OP_ADC, EMUL_OP_SBB,
+	EMUL_OP_ADD, EMUL_OP_OR,  EMUL_OP_ADC, EMUL_OP_SBB,
 	EMUL_OP_AND, EMUL_OP_SUB, EMUL_OP_XOR, EMUL_OP_CMP,
 };
 
@@ -192,9 +193,17 @@ static bool lock_ok(const struct emul_insn *in)
 	if (in->dst.type != EMUL_OPND_MEM)
 		return false;
 	switch (in->op) {
-	case EMUL_OP_ADD: case EMUL_OP_OR: case EMUL_OP_ADC: case EMUL_OP_SBB:
-	case EMUL_OP_AND: case EMUL_OP_SUB: case EMUL_OP_XOR: case EMUL_OP_XCHG:
-	case EMUL_OP_BTS: case EMUL_OP_BTR: case EMUL_OP_BTC:
+	case EMUL_OP_ADD:
+	case EMUL_OP_OR:
+	case EMUL_OP_ADC:
+	case EMUL_OP_SBB:
+	case EMUL_OP_AND:
+	case EMUL_OP_SUB:
+	case EMUL_OP_XOR:
+	case EMUL_OP_XCHG:
+	case EMUL_OP_BTS:
+	case EMUL_OP_BTR:
+	case EMUL_OP_BTC:
 		return true;
 	default:
 		return false;
@@ -241,17 +250,39 @@ enum emul_status emul_decode(const uint8_t *bytes, size_t avail, unsigned int co
 			continue;
 		}
 		switch (b) {
-		case 0x66: p.opsz = true; break;
-		case 0x67: p.adsz = true; break;
-		case 0xf0: p.lock = true; break;
-		case 0xf2: p.rep = EMUL_REP_F2; break;
-		case 0xf3: p.rep = EMUL_REP_F3; break;
-		case 0x26: p.seg = EMUL_ES; break;
-		case 0x2e: p.seg = EMUL_CS; break;
-		case 0x36: p.seg = EMUL_SS; break;
-		case 0x3e: p.seg = EMUL_DS; break;
-		case 0x64: p.seg = EMUL_FS; break;
-		case 0x65: p.seg = EMUL_GS; break;
+		case 0x66:
+			p.opsz = true;
+			break;
+		case 0x67:
+			p.adsz = true;
+			break;
+		case 0xf0:
+			p.lock = true;
+			break;
+		case 0xf2:
+			p.rep = EMUL_REP_F2;
+			break;
+		case 0xf3:
+			p.rep = EMUL_REP_F3;
+			break;
+		case 0x26:
+			p.seg = EMUL_ES;
+			break;
+		case 0x2e:
+			p.seg = EMUL_CS;
+			break;
+		case 0x36:
+			p.seg = EMUL_SS;
+			break;
+		case 0x3e:
+			p.seg = EMUL_DS;
+			break;
+		case 0x64:
+			p.seg = EMUL_FS;
+			break;
+		case 0x65:
+			p.seg = EMUL_GS;
+			break;
 		default:
 			goto opcode;
 		}
@@ -285,10 +316,10 @@ static unsigned int opsize_v(const struct emul_insn *in, const struct prefixes *
 	return (in->codesize == 4) != p->opsz ? 4 : 2;
 }
 
-#define NEED(x)                                                                                    \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			return d->err;                                                             \
+#define NEED(x)                        \
+	do {                           \
+		if (!(x))              \
+			return d->err; \
 	} while (0)
 
 static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const struct prefixes *p)
@@ -306,7 +337,10 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		b = (uint8_t)dec_le(d, 1);
 		in->opcode = 0x0f00 | b;
 		switch (b) {
-		case 0xa3: case 0xab: case 0xb3: case 0xbb: /* BT/BTS/BTR/BTC r/m, r */
+		case 0xa3:
+		case 0xab:
+		case 0xb3:
+		case 0xbb: /* BT/BTS/BTR/BTC r/m, r */
 			NEED(dec_modrm(d, in, p, &modrm));
 			in->op = (uint8_t)(EMUL_OP_BT + ((b >> 3) & 3));
 			in->opsize = (uint8_t)vsz;
@@ -324,7 +358,10 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 			in->imm &= 0xff;
 			in->src.size = 1;
 			return EMUL_OK;
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf: /* MOVZX/MOVSX */
+		case 0xb6:
+		case 0xb7:
+		case 0xbe:
+		case 0xbf: /* MOVZX/MOVSX */
 			NEED(dec_modrm(d, in, p, &modrm));
 			in->op = b & 8 ? EMUL_OP_MOVSX : EMUL_OP_MOVZX;
 			in->opsize = (uint8_t)vsz;
@@ -372,7 +409,10 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		/* Intel: r16 <- r/m16, r32 <- r/m32, r64 <- sext(r/m32). */
 		rm_operand(in, &in->src, modrm, vsz == 8 ? 4 : vsz);
 		return EMUL_OK;
-	case 0x80: case 0x81: case 0x82: case 0x83: { /* group 1 */
+	case 0x80:
+	case 0x81:
+	case 0x82:
+	case 0x83: { /* group 1 */
 		unsigned int sz = (b & 1) ? vsz : 1;
 
 		if (b == 0x82 && in->codesize == 8)
@@ -385,10 +425,14 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		in->src.size = (uint8_t)sz;
 		return EMUL_OK;
 	}
-	case 0x84: case 0x85: /* TEST r/m, r */
-	case 0x86: case 0x87: /* XCHG r/m, r */
-	case 0x88: case 0x89: /* MOV r/m, r */
-	case 0x8a: case 0x8b: { /* MOV r, r/m */
+	case 0x84:
+	case 0x85: /* TEST r/m, r */
+	case 0x86:
+	case 0x87: /* XCHG r/m, r */
+	case 0x88:
+	case 0x89: /* MOV r/m, r */
+	case 0x8a:
+	case 0x8b: { /* MOV r, r/m */
 		unsigned int sz = (b & 1) ? vsz : 1;
 
 		NEED(dec_modrm(d, in, p, &modrm));
@@ -403,7 +447,10 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		}
 		return EMUL_OK;
 	}
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3: { /* MOV with moffs */
+	case 0xa0:
+	case 0xa1:
+	case 0xa2:
+	case 0xa3: { /* MOV with moffs */
 		unsigned int sz = (b & 1) ? vsz : 1;
 		struct emul_operand *acc = b < 0xa2 ? &in->dst : &in->src;
 		struct emul_operand *mem = b < 0xa2 ? &in->src : &in->dst;
@@ -418,8 +465,10 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		mem->size = (uint8_t)sz;
 		return EMUL_OK;
 	}
-	case 0xa4: case 0xa5: /* MOVS */
-	case 0xaa: case 0xab: /* STOS */
+	case 0xa4:
+	case 0xa5: /* MOVS */
+	case 0xaa:
+	case 0xab: /* STOS */
 		in->op = b < 0xa6 ? EMUL_OP_MOVS : EMUL_OP_STOS;
 		in->opsize = (uint8_t)((b & 1) ? vsz : 1);
 		in->rep = p->rep;
@@ -427,7 +476,8 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		 * always ES:rDI (SDM Vol. 2 "MOVS"). */
 		in->mem.seg = p->seg != EMUL_NR_SEGS ? p->seg : EMUL_DS;
 		return EMUL_OK;
-	case 0xc6: case 0xc7: { /* MOV r/m, imm */
+	case 0xc6:
+	case 0xc7: { /* MOV r/m, imm */
 		unsigned int sz = (b & 1) ? vsz : 1;
 
 		NEED(dec_modrm(d, in, p, &modrm));
@@ -440,7 +490,8 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 		in->src.size = (uint8_t)sz;
 		return EMUL_OK;
 	}
-	case 0xf6: case 0xf7: { /* group 3: only TEST (/0 and its alias /1) */
+	case 0xf6:
+	case 0xf7: { /* group 3: only TEST (/0 and its alias /1) */
 		unsigned int sz = (b & 1) ? vsz : 1;
 
 		NEED(dec_modrm(d, in, p, &modrm));

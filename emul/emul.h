@@ -43,8 +43,22 @@
 
 /* General-purpose registers in the instruction-encoding order. */
 enum emul_gpr {
-	EMUL_RAX, EMUL_RCX, EMUL_RDX, EMUL_RBX, EMUL_RSP, EMUL_RBP, EMUL_RSI, EMUL_RDI,
-	EMUL_R8, EMUL_R9, EMUL_R10, EMUL_R11, EMUL_R12, EMUL_R13, EMUL_R14, EMUL_R15,
+	EMUL_RAX,
+	EMUL_RCX,
+	EMUL_RDX,
+	EMUL_RBX,
+	EMUL_RSP,
+	EMUL_RBP,
+	EMUL_RSI,
+	EMUL_RDI,
+	EMUL_R8,
+	EMUL_R9,
+	EMUL_R10,
+	EMUL_R11,
+	EMUL_R12,
+	EMUL_R13,
+	EMUL_R14,
+	EMUL_R15,
 	EMUL_NR_GPRS,
 };
 
@@ -85,9 +99,9 @@ struct emul_vcpu {
 	uint64_t rflags;
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t seg_base[EMUL_NR_SEGS];
-	bool cs_l;          /* CS.L: 64-bit code segment (with EFER.LMA) */
-	bool cs_d;          /* CS.D: 32-bit default operand/address size */
-	uint8_t cpl;        /* 0..3; 3 makes data accesses and fetches user-mode */
+	bool cs_l;	    /* CS.L: 64-bit code segment (with EFER.LMA) */
+	bool cs_d;	    /* CS.D: 32-bit default operand/address size */
+	uint8_t cpl;	    /* 0..3; 3 makes data accesses and fetches user-mode */
 	uint8_t maxphyaddr; /* guest MAXPHYADDR for reserved-bit checks; 0 means 52 */
 };
 
@@ -151,18 +165,31 @@ struct emul_ctx {
 	 * guest page tables for every access.
 	 */
 	uint64_t exit_gpa;
-	uint64_t next_rip;            /* out: what RIP should become */
-	struct emul_exception exc;    /* out: valid for EMUL_EXCEPTION */
+	uint64_t next_rip;	   /* out: what RIP should become */
+	struct emul_exception exc; /* out: valid for EMUL_EXCEPTION */
 };
 
 /* Decoded instruction. */
 enum emul_op {
-	EMUL_OP_MOV = 1, EMUL_OP_MOVZX, EMUL_OP_MOVSX,
-	EMUL_OP_ADD, EMUL_OP_OR, EMUL_OP_ADC, EMUL_OP_SBB,
-	EMUL_OP_AND, EMUL_OP_SUB, EMUL_OP_XOR, EMUL_OP_CMP,
-	EMUL_OP_TEST, EMUL_OP_XCHG,
-	EMUL_OP_BT, EMUL_OP_BTS, EMUL_OP_BTR, EMUL_OP_BTC,
-	EMUL_OP_MOVS, EMUL_OP_STOS,
+	EMUL_OP_MOV = 1,
+	EMUL_OP_MOVZX,
+	EMUL_OP_MOVSX,
+	EMUL_OP_ADD,
+	EMUL_OP_OR,
+	EMUL_OP_ADC,
+	EMUL_OP_SBB,
+	EMUL_OP_AND,
+	EMUL_OP_SUB,
+	EMUL_OP_XOR,
+	EMUL_OP_CMP,
+	EMUL_OP_TEST,
+	EMUL_OP_XCHG,
+	EMUL_OP_BT,
+	EMUL_OP_BTS,
+	EMUL_OP_BTR,
+	EMUL_OP_BTC,
+	EMUL_OP_MOVS,
+	EMUL_OP_STOS,
 };
 
 enum emul_opnd_type { EMUL_OPND_NONE, EMUL_OPND_REG, EMUL_OPND_MEM, EMUL_OPND_IMM };
@@ -170,20 +197,20 @@ enum emul_opnd_type { EMUL_OPND_NONE, EMUL_OPND_REG, EMUL_OPND_MEM, EMUL_OPND_IM
 #define EMUL_REG_NONE 0xff
 
 struct emul_operand {
-	uint8_t type;  /* enum emul_opnd_type */
-	uint8_t size;  /* bytes: 1, 2, 4 or 8 */
-	uint8_t reg;   /* EMUL_OPND_REG: enum emul_gpr */
-	bool high8;    /* EMUL_OPND_REG, size 1: AH/CH/DH/BH (reg is RAX..RBX) */
+	uint8_t type; /* enum emul_opnd_type */
+	uint8_t size; /* bytes: 1, 2, 4 or 8 */
+	uint8_t reg;  /* EMUL_OPND_REG: enum emul_gpr */
+	bool high8;   /* EMUL_OPND_REG, size 1: AH/CH/DH/BH (reg is RAX..RBX) */
 };
 
 /* The explicit memory operand: seg:(base + index * scale + disp). */
 struct emul_mem {
-	uint8_t seg;    /* enum emul_seg, after overrides */
-	uint8_t base;   /* enum emul_gpr or EMUL_REG_NONE */
-	uint8_t index;  /* enum emul_gpr or EMUL_REG_NONE */
-	uint8_t scale;  /* 1, 2, 4, 8 */
-	bool rip_rel;   /* base is the next instruction's RIP */
-	int64_t disp;   /* sign-extended (moffs: the zero-extended offset) */
+	uint8_t seg;   /* enum emul_seg, after overrides */
+	uint8_t base;  /* enum emul_gpr or EMUL_REG_NONE */
+	uint8_t index; /* enum emul_gpr or EMUL_REG_NONE */
+	uint8_t scale; /* 1, 2, 4, 8 */
+	bool rip_rel;  /* base is the next instruction's RIP */
+	int64_t disp;  /* sign-extended (moffs: the zero-extended offset) */
 };
 
 #define EMUL_REP_NONE 0
@@ -191,18 +218,18 @@ struct emul_mem {
 #define EMUL_REP_F2 2
 
 struct emul_insn {
-	uint8_t len;        /* 1..15 */
-	uint8_t op;         /* enum emul_op */
-	uint8_t opsize;     /* operation size in bytes */
-	uint8_t addrsize;   /* 2, 4 or 8 */
-	uint8_t codesize;   /* 2, 4 or 8: the mode it was decoded for */
-	uint8_t rep;        /* EMUL_REP_* (string instructions) */
+	uint8_t len;	  /* 1..15 */
+	uint8_t op;	  /* enum emul_op */
+	uint8_t opsize;	  /* operation size in bytes */
+	uint8_t addrsize; /* 2, 4 or 8 */
+	uint8_t codesize; /* 2, 4 or 8: the mode it was decoded for */
+	uint8_t rep;	  /* EMUL_REP_* (string instructions) */
 	bool lock;
-	uint8_t rex;        /* the effective REX byte, 0 if none */
-	uint16_t opcode;    /* the opcode byte, 0x0fXX for two-byte opcodes */
+	uint8_t rex;		      /* the effective REX byte, 0 if none */
+	uint16_t opcode;	      /* the opcode byte, 0x0fXX for two-byte opcodes */
 	struct emul_operand dst, src; /* string instructions: both NONE */
 	struct emul_mem mem;
-	uint64_t imm;       /* EMUL_OPND_IMM: sign-extended to 64 bits */
+	uint64_t imm; /* EMUL_OPND_IMM: sign-extended to 64 bits */
 	uint8_t bytes[15];
 };
 

@@ -18,7 +18,7 @@ struct xlat {
 /* A memory operand after translation: one or two physical pieces. */
 struct loc {
 	uint64_t gpa[2];
-	unsigned int n1;   /* bytes in the first piece */
+	unsigned int n1; /* bytes in the first piece */
 	unsigned int size;
 };
 
@@ -138,13 +138,14 @@ static enum emul_status mem_resolve(struct emul_ctx *c, const struct emul_insn *
 /* One physical piece: RAM if read/write_phys accept it, else the device. A
  * device sees only sizes 1, 2, 4 and 8; an odd piece of a page-straddling
  * access goes to it byte by byte. */
-static enum emul_status phys_access(struct emul_ctx *c, uint64_t gpa, uint8_t *buf,
-				    unsigned int n, bool write)
+static enum emul_status phys_access(struct emul_ctx *c, uint64_t gpa, uint8_t *buf, unsigned int n,
+				    bool write)
 {
 	const struct emul_ops *ops = c->ops;
 	uint64_t val;
 
-	if (write ? !ops->write_phys(ops->ctx, gpa, buf, n) : !ops->read_phys(ops->ctx, gpa, buf, n))
+	if (write ? !ops->write_phys(ops->ctx, gpa, buf, n)
+		  : !ops->read_phys(ops->ctx, gpa, buf, n))
 		return EMUL_OK;
 	if (n != 1 && n != 2 && n != 4 && n != 8) {
 		for (unsigned int i = 0; i < n; i++) {
@@ -219,8 +220,8 @@ static enum emul_status exec_binary(struct emul_ctx *c, const struct emul_insn *
 
 	/* The source. */
 	if (src->type == EMUL_OPND_MEM) {
-		st = mem_resolve(c, in, in->mem.seg, mem_ea(c, in, 0), src->size, false, true,
-				 NULL, &l);
+		st = mem_resolve(c, in, in->mem.seg, mem_ea(c, in, 0), src->size, false, true, NULL,
+				 &l);
 		if (st == EMUL_OK)
 			st = loc_rw(c, &l, &b, false);
 		if (st != EMUL_OK)
@@ -266,13 +267,17 @@ static enum emul_status exec_binary(struct emul_ctx *c, const struct emul_insn *
 	case EMUL_OP_XCHG:
 		r = b;
 		break;
-	case EMUL_OP_BT: case EMUL_OP_BTS: case EMUL_OP_BTR: case EMUL_OP_BTC:
+	case EMUL_OP_BT:
+	case EMUL_OP_BTS:
+	case EMUL_OP_BTR:
+	case EMUL_OP_BTC:
 		/* CF is the old bit; ZF is kept; OF/SF/AF/PF are undefined and
 		 * left unchanged here. */
 		v->rflags = (v->rflags & ~EMUL_FL_CF) | ((a >> bit) & 1);
-		r = in->op == EMUL_OP_BTS ? a | BIT(bit) :
-		    in->op == EMUL_OP_BTR ? a & ~BIT(bit) :
-		    in->op == EMUL_OP_BTC ? a ^ BIT(bit) : a;
+		r = in->op == EMUL_OP_BTS   ? a | BIT(bit)
+		    : in->op == EMUL_OP_BTR ? a & ~BIT(bit)
+		    : in->op == EMUL_OP_BTC ? a ^ BIT(bit)
+					    : a;
 		break;
 	default:
 		r = emul_alu(in->op, a, b, sz, &v->rflags);
@@ -306,7 +311,7 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 	struct emul_vcpu *v = c->vcpu;
 	unsigned int asz = in->addrsize, sz = in->opsize;
 	uint64_t am = emul_mask(asz);
-	uint64_t delta = (v->rflags & EMUL_FL_DF) ? (uint64_t)-(int64_t)sz : sz;
+	uint64_t delta = (v->rflags & EMUL_FL_DF) ? (uint64_t) - (int64_t)sz : sz;
 	uint64_t count = v->gpr[EMUL_RCX] & am;
 	unsigned int n = 1;
 	struct xlat xs = { 0 }, xd = { 0 };
@@ -322,8 +327,8 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 		uint64_t val;
 
 		if (in->op == EMUL_OP_MOVS) {
-			st = mem_resolve(c, in, in->mem.seg, v->gpr[EMUL_RSI] & am, sz, false, false,
-					 &xs, &l);
+			st = mem_resolve(c, in, in->mem.seg, v->gpr[EMUL_RSI] & am, sz, false,
+					 false, &xs, &l);
 			if (st == EMUL_OK)
 				st = loc_rw(c, &l, &val, false);
 			if (st != EMUL_OK)
@@ -331,8 +336,7 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 		} else {
 			val = v->gpr[EMUL_RAX] & emul_mask(sz);
 		}
-		st = mem_resolve(c, in, EMUL_ES, v->gpr[EMUL_RDI] & am, sz, true, false, &xd,
-				 &l);
+		st = mem_resolve(c, in, EMUL_ES, v->gpr[EMUL_RDI] & am, sz, true, false, &xd, &l);
 		if (st == EMUL_OK)
 			st = loc_rw(c, &l, &val, true);
 		if (st != EMUL_OK)

@@ -55,7 +55,8 @@ enum emul_status emul_fetch_decode(struct emul_ctx *c, struct emul_insn *insn)
 			return EMUL_EXCEPTION;
 		}
 	} else {
-		la = (uint32_t)(v->seg_base[EMUL_CS] + (cs == 2 ? (uint16_t)v->rip : (uint32_t)v->rip));
+		la = (uint32_t)(v->seg_base[EMUL_CS] +
+				(cs == 2 ? (uint16_t)v->rip : (uint32_t)v->rip));
 	}
 
 	/* Fetch up to the end of the page first: bytes beyond it are fetched

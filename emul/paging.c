@@ -83,7 +83,8 @@ enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write,
 				return pf(c, linear, ec | EMUL_PFEC_P | EMUL_PFEC_RSVD);
 			*gpa = hi | (pde & 0xffc00000u) | (lin & 0x3fffff);
 		} else {
-			if (read_entry(c, (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2), 4, &pte))
+			if (read_entry(c, (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2), 4,
+				       &pte))
 				return EMUL_UNHANDLED;
 			if (!(pte & PTE_P))
 				return pf(c, linear, ec);

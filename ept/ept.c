@@ -92,7 +92,9 @@ int ept_unmap_range(struct ept *ept, uint64_t gpa, uint64_t size)
 			size -= 4096;
 			continue;
 		}
-		int level = (w.level == 2 && IS_ALIGNED(gpa, LEVEL_SIZE(2)) && size >= LEVEL_SIZE(2)) ? 2 : 1;
+		int level =
+		    (w.level == 2 && IS_ALIGNED(gpa, LEVEL_SIZE(2)) && size >= LEVEL_SIZE(2)) ? 2
+											      : 1;
 		if (ept_set(ept, gpa, 0, level))
 			return -1;
 		gpa += LEVEL_SIZE(level);

@@ -33,9 +33,9 @@ struct ept {
 };
 
 struct ept_walk {
-	uint64_t hpa;   /* translation of the walked address */
-	uint64_t entry; /* leaf entry */
-	int level;      /* 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB leaf */
+	uint64_t hpa;	   /* translation of the walked address */
+	uint64_t entry;	   /* leaf entry */
+	int level;	   /* 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB leaf */
 	uint64_t table[4]; /* entries seen, root first */
 	int depth;
 };

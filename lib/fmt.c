@@ -76,7 +76,8 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		fmt++;
 		if (*fmt == '*') {
 			width = va_arg(ap, int);
-			if (width < 0) { /* C11 7.21.6.1: a negative width is '-' and its magnitude */
+			if (width <
+			    0) { /* C11 7.21.6.1: a negative width is '-' and its magnitude */
 				left = true;
 				width = width < -1000 ? 1000 : -width;
 			}
@@ -119,7 +120,8 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 		case 'o': {
-			uint64_t v = lng == 2 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+			uint64_t v =
+			    lng == 2 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
 			if (lng == -1)
 				v = (unsigned short)v;
 			else if (lng <= -2)

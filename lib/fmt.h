@@ -9,7 +9,7 @@
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Parses an unsigned number in decimal, or hex with a 0x prefix. Returns
  * false on garbage, an empty string, or overflow past 64 bits. */

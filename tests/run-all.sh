@@ -36,6 +36,18 @@ build() {
 	return 1
 }
 
+# --- style: one clang-format style for all C (.clang-format) -------------------------
+if [ "${SKIP_HOST:-0}" != 1 ] && command -v clang-format >/dev/null && [ -d .git ]; then
+	start=$(bh_now_ms)
+	if git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run -Werror \
+		>"$BH_LOGDIR/clang-format.log" 2>&1; then
+		bh_result PASS style/clang-format "$(bh_secs "$start")"
+	else
+		bh_result FAIL style/clang-format "files differ from .clang-format (make format fixes them)" \
+			"$(bh_tail "$BH_LOGDIR/clang-format.log" 20)"
+	fi
+fi
+
 # --- (a) host unit tests ---------------------------------------------------------
 if [ "${SKIP_HOST:-0}" != 1 ]; then
 	if hosts=$(make_var HOST_TESTS 2>"$BH_LOGDIR/make-vars.log"); then
@@ -52,11 +64,19 @@ fi
 # --- (b) fuzzers, FUZZ_SECONDS each -----------------------------------------------
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	if fuzzers=$(make_var FUZZERS 2>"$BH_LOGDIR/make-vars.log"); then
+		# Built one by one, then run two at a time (two cores; each
+		# fuzzer is single-threaded; results go to a file, line by line).
+		built=()
 		for f in $fuzzers; do
-			if build fuzz "$f" "build/fuzz/$f"; then
-				bh_fuzz "${FUZZ_SECONDS:-20}" "build/fuzz/$f"
-			fi
+			build fuzz "$f" "build/fuzz/$f" && built+=("$f")
 		done
+		for f in "${built[@]}"; do
+			while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-2}" ]; do
+				wait -n || true
+			done
+			bh_fuzz "${FUZZ_SECONDS:-20}" "build/fuzz/$f" &
+		done
+		wait
 	else
 		bh_result FAIL "fuzz/make" "cannot read FUZZERS from the Makefile" "$(bh_tail "$BH_LOGDIR/make-vars.log" 30)"
 	fi

@@ -3,7 +3,7 @@
 # build, run and test targets need. Usage: tools/deps.sh [run|test]
 set -e
 PKGS_RUN="nasm xorriso mtools grub-pc-bin grub-common grub-efi-amd64-bin bochs bochsbios vgabios bochs-term seabios socat"
-PKGS_TEST="$PKGS_RUN python3 qemu-system-x86 ovmf libcmocka-dev libcapstone-dev clang llvm binutils valgrind"
+PKGS_TEST="$PKGS_RUN python3 clang-format qemu-system-x86 ovmf libcmocka-dev libcapstone-dev clang llvm binutils valgrind"
 case "${1:-test}" in
 run) PKGS="$PKGS_RUN" ;;
 *) PKGS="$PKGS_TEST" ;;

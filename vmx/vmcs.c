@@ -142,8 +142,9 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	vmcs_set_seg(SEG_CS, st->cs_sel, cs_base, limit, code_ar);
 	for (enum vmcs_seg s = SEG_ES; s <= SEG_GS; s++)
 		if (s != SEG_CS)
-			vmcs_set_seg(s, st->ds_sel, st->mode == VCPU_MODE_REAL ? st->ds_sel << 4 : 0,
-				     limit, data_ar);
+			vmcs_set_seg(s, st->ds_sel,
+				     st->mode == VCPU_MODE_REAL ? st->ds_sel << 4 : 0, limit,
+				     data_ar);
 	vmcs_set_seg(SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
 	vmcs_set_seg(SEG_TR, 0, 0, 0xffff, 0x8b); /* busy 32/64-bit TSS */
 	vmwrite(VMCS_GUEST_GDTR_BASE, st->gdt_base);

@@ -59,7 +59,8 @@ static bool vmx_adjust(const char *what, uint32_t msr, uint32_t required, uint32
 	if (missing) {
 		for (size_t i = 0; i < nnames; i++)
 			if (missing & names[i].bit)
-				log_err("this CPU's VMX lacks the required %s control \"%s\"; Bulkhead cannot run here",
+				log_err("this CPU's VMX lacks the required %s control \"%s\"; "
+					"Bulkhead cannot run here",
 					what, names[i].name);
 		return false;
 	}
@@ -71,12 +72,14 @@ bool vmx_probe(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
 	if (!(r.ecx & BIT(5))) {
-		log_err("VMX is not available on this CPU (CPUID.1:ECX.VMX = 0): Bulkhead needs Intel VT-x; enable it in firmware or use nested virtualisation");
+		log_err("VMX is not available on this CPU (CPUID.1:ECX.VMX = 0): Bulkhead needs "
+			"Intel VT-x; enable it in firmware or use nested virtualisation");
 		return false;
 	}
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if ((fc & BIT(0)) && !(fc & BIT(2))) {
-		log_err("VMX is not available: the firmware locked it off (IA32_FEATURE_CONTROL = 0x%lx); enable VT-x in the firmware setup",
+		log_err("VMX is not available: the firmware locked it off (IA32_FEATURE_CONTROL = "
+			"0x%lx); enable VT-x in the firmware setup",
 			fc);
 		return false;
 	}
@@ -92,14 +95,15 @@ bool vmx_probe(void)
 	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 
-	bool ok = vmx_adjust("pin-based", true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
-			     PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER,
-			     pin_names, ARRAY_SIZE(pin_names), &vmx_caps.pin);
-	ok = ok && vmx_adjust("processor-based",
-			      true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
-			      PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
-				      PROC_SECONDARY,
-			      PROC_TPR_SHADOW, proc_names, ARRAY_SIZE(proc_names), &vmx_caps.proc);
+	bool ok =
+	    vmx_adjust("pin-based", true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
+		       PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER,
+		       pin_names, ARRAY_SIZE(pin_names), &vmx_caps.pin);
+	ok = ok &&
+	     vmx_adjust("processor-based", true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
+			PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
+			    PROC_SECONDARY,
+			PROC_TPR_SHADOW, proc_names, ARRAY_SIZE(proc_names), &vmx_caps.proc);
 	/* CR3 exits are not needed with EPT; some CPUs report them as
 	 * must-be-1 only in the non-TRUE MSR. */
 	vmx_caps.proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) |
@@ -107,15 +111,13 @@ bool vmx_probe(void)
 	ok = ok && vmx_adjust("secondary processor-based", MSR_VMX_PROCBASED2,
 			      PROC2_EPT | PROC2_UNRESTRICTED,
 			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES |
-				      PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY |
-				      PROC2_WBINVD_EXIT,
-			      proc2_names,
-			      ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
+				  PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT |
+				  PROC2_VIRT_INTR_DELIVERY | PROC2_WBINVD_EXIT,
+			      proc2_names, ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
 	ok = ok && vmx_adjust("VM-exit", true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
 			      EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-				      EXIT_SAVE_PAT | EXIT_LOAD_PAT,
-			      0, exit_names, ARRAY_SIZE(exit_names),
-			      &vmx_caps.exit);
+				  EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+			      0, exit_names, ARRAY_SIZE(exit_names), &vmx_caps.exit);
 	ok = ok && vmx_adjust("VM-entry", true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
 			      ENTRY_LOAD_EFER | ENTRY_IA32E_GUEST | ENTRY_LOAD_PAT, 0, entry_names,
 			      ARRAY_SIZE(entry_names), &vmx_caps.entry);
@@ -130,15 +132,16 @@ bool vmx_probe(void)
 	/* SDM A.10: 4-level walk (bit 6), WB (bit 14), INVEPT (20), its types. */
 	if (!(vmx_caps.ept_vpid & BIT(6)) || !(vmx_caps.ept_vpid & BIT(14)) ||
 	    !(vmx_caps.ept_vpid & BIT(20))) {
-		log_err("this CPU's EPT lacks a 4-level write-back walk or INVEPT; Bulkhead cannot run here");
+		log_err("this CPU's EPT lacks a 4-level write-back walk or INVEPT; Bulkhead cannot "
+			"run here");
 		return false;
 	}
 	vmx_caps.has_invept_single = vmx_caps.ept_vpid & BIT(25);
 	/* APIC virtualisation is switched on per vCPU while its guest APIC is
 	 * in x2APIC mode (vmx/vmx_apicv.c); the default controls leave it off. */
 	const uint32_t apicv2 = PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY;
-	vmx_caps.has_apicv = (vmx_caps.proc & PROC_TPR_SHADOW) && (vmx_caps.proc2 & apicv2) == apicv2 &&
-			     !boot_has_option("apicv=off");
+	vmx_caps.has_apicv = (vmx_caps.proc & PROC_TPR_SHADOW) &&
+			     (vmx_caps.proc2 & apicv2) == apicv2 && !boot_has_option("apicv=off");
 	vmx_caps.proc &= ~PROC_TPR_SHADOW;
 	vmx_caps.proc2 &= ~apicv2;
 	vmx_caps.has_vpid = (vmx_caps.proc2 & PROC2_VPID) && (vmx_caps.ept_vpid & BIT(32));

@@ -47,5 +47,6 @@ void arch_vcpu_eoi_exit_bitmap(struct vcpu *v, const uint32_t bits[8])
 {
 	(void)v;
 	for (int i = 0; i < 4; i++)
-		vmwrite(VMCS_EOI_EXIT_BITMAP0 + 2 * i, (uint64_t)bits[2 * i + 1] << 32 | bits[2 * i]);
+		vmwrite(VMCS_EOI_EXIT_BITMAP0 + 2 * i,
+			(uint64_t)bits[2 * i + 1] << 32 | bits[2 * i]);
 }

@@ -25,7 +25,8 @@ static enum vcpu_action exit_exception_nmi(struct vcpu *v)
 	if (((info >> 8) & 7) == INTR_TYPE_NMI) {
 		/* A host NMI arrived while the guest ran; nothing on the host
 		 * uses NMIs yet, so it is dropped with a note. */
-		log_warn("NMI on CPU %u while guest \"%s\" ran; ignored", v->pcpu, v->vm->cfg->name);
+		log_warn("NMI on CPU %u while guest \"%s\" ran; ignored", v->pcpu,
+			 v->vm->cfg->name);
 		return VCPU_RESTART;
 	}
 	return exit_unexpected(v);
@@ -96,7 +97,8 @@ static enum vcpu_action exit_io(struct vcpu *v)
 		/* INS/OUTS need the guest's segments and paging: not yet. */
 		if (!v->vm->string_io_reported) {
 			v->vm->string_io_reported = true;
-			log_warn("guest \"%s\": string I/O (first on port 0x%x) is not supported; #GP injected (reported once)",
+			log_warn("guest \"%s\": string I/O (first on port 0x%x) is not supported; "
+				 "#GP injected (reported once)",
 				 v->vm->cfg->name, port);
 		}
 		return vcpu_inject_exception(v, EXC_GP, true, 0);
@@ -158,8 +160,8 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 		x->entry_ctls = (uint32_t)vmread(VMCS_ENTRY_CTLS);
 		if (cr == 0) {
 			/* PG without PE, or NW without CD, is #GP (SDM 2.5). */
-			if (((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)) ||
-			    (val >> 32))
+			if (((val & CR0_PG) && !(val & CR0_PE)) ||
+			    ((val & CR0_NW) && !(val & CR0_CD)) || (val >> 32))
 				return vcpu_inject_exception(v, EXC_GP, true, 0);
 			uint64_t efer = vmread(VMCS_GUEST_EFER);
 			bool was_pg = vmread(VMCS_GUEST_CR0) & CR0_PG;
@@ -209,7 +211,9 @@ static enum vcpu_action exit_ept_violation(struct vcpu *v)
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
 	uint64_t q = vmread(VMCS_EXIT_QUAL);
 	if (q & 4) {
-		vm_stop(v->vm, true, "vCPU %u executed guest-physical 0x%lx outside its RAM (EPT qualification 0x%lx) at RIP 0x%lx",
+		vm_stop(v->vm, true,
+			"vCPU %u executed guest-physical 0x%lx outside its RAM (EPT qualification "
+			"0x%lx) at RIP 0x%lx",
 			v->id, gpa, q, v->rip);
 		return VCPU_STOP;
 	}
@@ -217,12 +221,16 @@ static enum vcpu_action exit_ept_violation(struct vcpu *v)
 	 * paging-structure access), or one made while delivering an event
 	 * (IDT, stack, TSS outside RAM): nothing to emulate. */
 	if ((q & BIT(7)) && !(q & BIT(8))) {
-		vm_stop(v->vm, true, "vCPU %u's page tables point outside its RAM (guest-physical 0x%lx) at RIP 0x%lx",
+		vm_stop(v->vm, true,
+			"vCPU %u's page tables point outside its RAM (guest-physical 0x%lx) at RIP "
+			"0x%lx",
 			v->id, gpa, v->rip);
 		return VCPU_STOP;
 	}
 	if (vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID) {
-		vm_stop(v->vm, true, "vCPU %u's event delivery touched guest-physical 0x%lx outside its RAM at RIP 0x%lx",
+		vm_stop(v->vm, true,
+			"vCPU %u's event delivery touched guest-physical 0x%lx outside its RAM at "
+			"RIP 0x%lx",
 			v->id, gpa, v->rip);
 		return VCPU_STOP;
 	}
@@ -250,8 +258,8 @@ static enum vcpu_action exit_xsetbv(struct vcpu *v)
 	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
 	/* Pairs that must be set together: BNDREGS/BNDCSR (MPX), the three
 	 * AVX-512 components, XTILECFG/XTILEDATA (AMX). */
-	bool pair_ok = !!(val & BIT(3)) == !!(val & BIT(4)) &&
-		       !!(val & BIT(17)) == !!(val & BIT(18));
+	bool pair_ok =
+	    !!(val & BIT(3)) == !!(val & BIT(4)) && !!(val & BIT(17)) == !!(val & BIT(18));
 	if (idx != 0 || !(val & 1) || (val & ~supported) || ((val & 4) && !(val & 2)) ||
 	    ((val & 0xe0) && (val & 0xe0) != 0xe0) || ((val & 0xe0) && !(val & 4)) || !pair_ok)
 		return vcpu_inject_exception(v, EXC_GP, true, 0);

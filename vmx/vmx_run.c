@@ -10,7 +10,6 @@
 #include <vmx/vmx_ops.h>
 #include <vmx/vmx_vcpu.h>
 
-
 void vmx_dump_state(struct vcpu *v, const char *why)
 {
 	const char *name = v->vm->cfg->name;
@@ -52,7 +51,8 @@ static const char *vmx_diagnose_guest_state(void)
 	uint32_t tr_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_TR);
 	bool ia32e = entry & ENTRY_IA32E_GUEST;
 
-	if ((cr0 & ~(CR0_PE | CR0_PG) & vmx_caps.cr0_fixed0) != (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) ||
+	if ((cr0 & ~(CR0_PE | CR0_PG) & vmx_caps.cr0_fixed0) !=
+		(vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) ||
 	    (cr0 & ~vmx_caps.cr0_fixed1))
 		return "guest CR0 violates IA32_VMX_CR0_FIXED0/1";
 	if ((cr4 & vmx_caps.cr4_fixed0) != vmx_caps.cr4_fixed0 || (cr4 & ~vmx_caps.cr4_fixed1))
@@ -134,8 +134,7 @@ static bool vmx_inject_events(struct vcpu *v)
 				vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
 				v->in_hlt = false;
 			}
-		}
-		else if (!vapic_irr_empty(a))
+		} else if (!vapic_irr_empty(a))
 			irq = vapic_pending(v);
 		if (irq < 0 && v->id == 0 && vpic_has_intr(&vm->plat.pic) && vapic_accepts_pic(v)) {
 			irq = vplatform_pic_pending(vm);
@@ -213,8 +212,9 @@ static void vmx_arm_timer(struct vcpu *v)
 			deadline = MIN(deadline, vm->plat.deadline);
 		if (deadline != x->due_ns) {
 			x->due_ns = deadline;
-			x->due_tsc = deadline == DEV_NO_DEADLINE ? UINT64_MAX :
-								   vm->start_tsc + ns_to_tsc(deadline);
+			x->due_tsc = deadline == DEV_NO_DEADLINE
+					 ? UINT64_MAX
+					 : vm->start_tsc + ns_to_tsc(deadline);
 		}
 	}
 	if (!vmx_caps.has_preempt_timer)
@@ -365,7 +365,8 @@ void vmx_vcpu_loop(struct vcpu *v)
 		uint64_t t0 = rdtsc();
 		if (r) {
 			if (r == 2)
-				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction error %lu",
+				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction "
+					"error %lu",
 					v->vm->cfg->name, v->id, vmread(VMCS_INSN_ERROR));
 			else
 				log_err("guest \"%s\" vCPU %u: VM entry failed: no current VMCS",
@@ -380,10 +381,11 @@ void vmx_vcpu_loop(struct vcpu *v)
 		if (reason & BIT(31)) {
 			event_entry_failed(&v->events);
 			vmx_dump_state(v, "VM entry failed");
-			vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
-				vmx_exit_name(reason & 0xffff),
-				(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST ? vmx_diagnose_guest_state() :
-									     "see the SDM, 26.4");
+			vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s",
+				reason & 0xffff, vmx_exit_name(reason & 0xffff),
+				(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST
+				    ? vmx_diagnose_guest_state()
+				    : "see the SDM, 26.4");
 			continue;
 		}
 		reason &= 0xffff;
@@ -394,7 +396,8 @@ void vmx_vcpu_loop(struct vcpu *v)
 
 		enum vcpu_action a = vmx_dispatch_exit(v, reason);
 		if (a == VCPU_COMPLETE) {
-			v->rip = v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
+			v->rip =
+			    v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
 			v->next_rip_set = false;
 			vmwrite(VMCS_GUEST_RIP, v->rip);
 			/* The instruction retired: an STI / MOV SS shadow ends. */
@@ -409,6 +412,5 @@ void vmx_vcpu_loop(struct vcpu *v)
 			v->stats.ticks[reason] += rdtsc() - t0;
 		}
 		v->stats.total++;
-
 	}
 }

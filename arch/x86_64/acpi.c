@@ -12,12 +12,12 @@
 #include <lib/string.h>
 
 #define SDT_HEADER_LEN 36 /* 5.2.6, table 5.4 */
-#define RSDP_V1_LEN 20    /* 5.2.5.3: the ACPI 1.0 part covered by the first checksum */
+#define RSDP_V1_LEN 20	  /* 5.2.5.3: the ACPI 1.0 part covered by the first checksum */
 #define RSDP_V2_LEN 36
-#define MADT_ENTRIES 44   /* 5.2.12: header, LAPIC address, flags */
-#define FADT_V1_LEN 116   /* ACPI 1.0 FADT: everything up to and including Flags */
-#define FADT_V2_LEN 132   /* ... up to the minor version (the "ACPI 1.0b/2.0 beta" layout) */
-#define HPET_LEN 56       /* IA-PC HPET spec 1.0a, table 3 */
+#define MADT_ENTRIES 44 /* 5.2.12: header, LAPIC address, flags */
+#define FADT_V1_LEN 116 /* ACPI 1.0 FADT: everything up to and including Flags */
+#define FADT_V2_LEN 132 /* ... up to the minor version (the "ACPI 1.0b/2.0 beta" layout) */
+#define HPET_LEN 56	/* IA-PC HPET spec 1.0a, table 3 */
 
 struct parser {
 	const struct acpi_io *io;
@@ -49,8 +49,7 @@ uint8_t acpi_checksum(const void *p, size_t len)
 	return sum;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void warn(struct parser *ps, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void warn(struct parser *ps, const char *fmt, ...)
 {
 	char msg[128];
 	va_list ap;
@@ -105,7 +104,8 @@ static const uint8_t *table_map(struct parser *ps, uint64_t phys, uint32_t *len_
 	sig_str(hdr, sig);
 	len = get32(hdr + 4);
 	if (len < SDT_HEADER_LEN || len > ACPI_MAX_TABLE_LEN || phys > UINT64_MAX - len) {
-		warn(ps, "ACPI: %s at 0x%llx has bad length %u", sig, (unsigned long long)phys, len);
+		warn(ps, "ACPI: %s at 0x%llx has bad length %u", sig, (unsigned long long)phys,
+		     len);
 		return NULL;
 	}
 	t = ps->io->map(ps->io->ctx, phys, len);
@@ -138,8 +138,7 @@ static void madt_add_cpu(struct parser *ps, uint8_t madt_rev, uint32_t apic_id, 
 {
 	struct acpi_platform *out = ps->out;
 
-	if (!(flags & ACPI_CPU_ENABLED) &&
-	    !(madt_rev >= 5 && (flags & ACPI_CPU_ONLINE_CAPABLE)))
+	if (!(flags & ACPI_CPU_ENABLED) && !(madt_rev >= 5 && (flags & ACPI_CPU_ONLINE_CAPABLE)))
 		return;
 	/* 0xFF is the xAPIC broadcast id, all-ones the x2APIC one. */
 	if ((!x2apic && apic_id == 0xFF) || (x2apic && apic_id == UINT32_MAX)) {
@@ -158,7 +157,10 @@ static void madt_add_cpu(struct parser *ps, uint8_t madt_rev, uint32_t apic_id, 
 		}
 	}
 	out->cpus[out->ncpus++] = (struct acpi_cpu){
-		.apic_id = apic_id, .uid = uid, .flags = flags, .x2apic = x2apic,
+		.apic_id = apic_id,
+		.uid = uid,
+		.flags = flags,
+		.x2apic = x2apic,
 	};
 }
 
@@ -176,7 +178,9 @@ static void madt_add_ioapic(struct parser *ps, const uint8_t *e)
 		return;
 	}
 	out->ioapics[out->nioapics++] = (struct acpi_ioapic){
-		.id = e[2], .address = addr, .gsi_base = get32(e + 8),
+		.id = e[2],
+		.address = addr,
+		.gsi_base = get32(e + 8),
 	};
 }
 
@@ -190,28 +194,37 @@ static void madt_add_iso(struct parser *ps, const uint8_t *e)
 		return;
 	}
 	out->isos[out->nisos++] = (struct acpi_iso){
-		.bus = e[2], .irq = e[3], .gsi = get32(e + 4), .flags = get16(e + 8),
+		.bus = e[2],
+		.irq = e[3],
+		.gsi = get32(e + 4),
+		.flags = get16(e + 8),
 	};
 }
 
 /* Interrupt controller structure types and their sizes (5.2.12, table 5.21). */
 enum {
-	MADT_LAPIC = 0,         /* 5.2.12.2: 8 bytes */
-	MADT_IOAPIC = 1,        /* 5.2.12.3: 12 bytes */
-	MADT_ISO = 2,           /* 5.2.12.5: 10 bytes */
-	MADT_LAPIC_ADDR = 5,    /* 5.2.12.8: 12 bytes */
-	MADT_X2APIC = 9,        /* 5.2.12.12: 16 bytes */
+	MADT_LAPIC = 0,	     /* 5.2.12.2: 8 bytes */
+	MADT_IOAPIC = 1,     /* 5.2.12.3: 12 bytes */
+	MADT_ISO = 2,	     /* 5.2.12.5: 10 bytes */
+	MADT_LAPIC_ADDR = 5, /* 5.2.12.8: 12 bytes */
+	MADT_X2APIC = 9,     /* 5.2.12.12: 16 bytes */
 };
 
 static unsigned int madt_min_len(uint8_t type)
 {
 	switch (type) {
-	case MADT_LAPIC: return 8;
-	case MADT_IOAPIC: return 12;
-	case MADT_ISO: return 10;
-	case MADT_LAPIC_ADDR: return 12;
-	case MADT_X2APIC: return 16;
-	default: return 2;
+	case MADT_LAPIC:
+		return 8;
+	case MADT_IOAPIC:
+		return 12;
+	case MADT_ISO:
+		return 10;
+	case MADT_LAPIC_ADDR:
+		return 12;
+	case MADT_X2APIC:
+		return 16;
+	default:
+		return 2;
 	}
 }
 
@@ -240,8 +253,10 @@ static void parse_madt(struct parser *ps, const uint8_t *t, uint32_t len)
 		/* Every entry advances by its own length: a length below the
 		 * two-byte type/length prefix would loop or walk backwards. */
 		if (elen < 2 || elen > len - off) {
-			warn(ps, "ACPI: MADT entry type %u at offset %u has bad length %u; rest skipped",
-			     type, off, elen);
+			warn(
+			    ps,
+			    "ACPI: MADT entry type %u at offset %u has bad length %u; rest skipped",
+			    type, off, elen);
 			return;
 		}
 		off += elen;
@@ -280,7 +295,9 @@ static struct acpi_gas legacy_io(uint32_t port, uint8_t len)
 	if (!port || !len)
 		return (struct acpi_gas){ 0 };
 	return (struct acpi_gas){
-		.space_id = ACPI_GAS_IO, .bit_width = (uint8_t)(len * 8), .address = port,
+		.space_id = ACPI_GAS_IO,
+		.bit_width = (uint8_t)(len * 8),
+		.address = port,
 	};
 }
 
@@ -468,8 +485,8 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, const struct acpi_io *io,
 	if (r[15] >= 2) {
 		xlen = rsdp_len >= RSDP_V2_LEN ? get32(r + 20) : 0;
 		if (xlen < RSDP_V2_LEN || xlen > rsdp_len)
-			warn(&ps, "ACPI: v2 RSDP length %u unusable (have %u bytes); using RSDT", xlen,
-			     (unsigned int)MIN(rsdp_len, (size_t)UINT32_MAX));
+			warn(&ps, "ACPI: v2 RSDP length %u unusable (have %u bytes); using RSDT",
+			     xlen, (unsigned int)MIN(rsdp_len, (size_t)UINT32_MAX));
 		else if (acpi_checksum(r, xlen) != 0)
 			warn(&ps, "ACPI: v2 RSDP extended checksum bad; using RSDT");
 		else

@@ -58,9 +58,9 @@ struct acpi_gas {
 
 struct acpi_cpu {
 	uint32_t apic_id; /* xAPIC id (< 255) or x2APIC id */
-	uint32_t uid;     /* ACPI processor UID */
-	uint32_t flags;   /* ACPI_CPU_* as found in the entry */
-	bool x2apic;      /* came from a type 9 entry */
+	uint32_t uid;	  /* ACPI processor UID */
+	uint32_t flags;	  /* ACPI_CPU_* as found in the entry */
+	bool x2apic;	  /* came from a type 9 entry */
 };
 
 struct acpi_ioapic {
@@ -78,8 +78,8 @@ struct acpi_ioapic {
 #define ACPI_MPS_TRIGGER_LEVEL 0xC
 
 struct acpi_iso {
-	uint8_t bus;   /* 0 = ISA */
-	uint8_t irq;   /* bus-relative source */
+	uint8_t bus; /* 0 = ISA */
+	uint8_t irq; /* bus-relative source */
 	uint32_t gsi;
 	uint16_t flags; /* ACPI_MPS_* */
 };
@@ -109,7 +109,7 @@ struct acpi_fadt_info {
 	bool present;
 	uint8_t revision;
 	uint8_t minor_version; /* 0 before FADT revision 5 */
-	uint32_t flags;        /* ACPI_FADT_* */
+	uint32_t flags;	       /* ACPI_FADT_* */
 	uint16_t sci_irq;
 	uint32_t smi_cmd;
 	/* Resolved registers: the X_ GAS when it has an address, else the
@@ -117,21 +117,21 @@ struct acpi_fadt_info {
 	struct acpi_gas pm1a_evt;
 	struct acpi_gas pm1a_cnt;
 	struct acpi_gas pm_tmr;
-	uint8_t pm_tmr_bits;   /* 32 with TMR_VAL_EXT, else 24; 0 without a timer */
+	uint8_t pm_tmr_bits;	   /* 32 with TMR_VAL_EXT, else 24; 0 without a timer */
 	struct acpi_gas reset_reg; /* only when RESET_REG_SUP is set (and FADT rev >= 2) */
 	uint8_t reset_value;
-	uint8_t century;       /* RTC CMOS index of the century, 0: none */
+	uint8_t century;	 /* RTC CMOS index of the century, 0: none */
 	uint16_t iapc_boot_arch; /* ACPI_IAPC_*; 0 before FADT revision 3 */
-	uint64_t dsdt;         /* X_DSDT, else DSDT */
-	uint64_t facs;         /* X_FIRMWARE_CTRL, else FIRMWARE_CTRL */
+	uint64_t dsdt;		 /* X_DSDT, else DSDT */
+	uint64_t facs;		 /* X_FIRMWARE_CTRL, else FIRMWARE_CTRL */
 };
 
 struct acpi_hpet_info {
 	bool present;
-	uint64_t address;      /* base of the register block */
-	uint8_t space_id;      /* ACPI_GAS_MEMORY expected */
-	uint8_t ncomparators;  /* comparators in the first block (field + 1) */
-	uint16_t vendor_id;    /* PCI vendor id of the block */
+	uint64_t address;     /* base of the register block */
+	uint8_t space_id;     /* ACPI_GAS_MEMORY expected */
+	uint8_t ncomparators; /* comparators in the first block (field + 1) */
+	uint16_t vendor_id;   /* PCI vendor id of the block */
 	bool counter_64bit;
 	bool legacy_replacement;
 	uint8_t hpet_number;
@@ -140,15 +140,15 @@ struct acpi_hpet_info {
 
 struct acpi_platform {
 	uint8_t rsdp_revision;
-	char oem_id[7];        /* from the RSDP, NUL-terminated */
-	bool used_xsdt;        /* false: the RSDT was walked */
+	char oem_id[7];	       /* from the RSDP, NUL-terminated */
+	bool used_xsdt;	       /* false: the RSDT was walked */
 	unsigned int warnings; /* how many times io->warn was called (or would have been) */
 
 	bool has_madt;
 	uint64_t lapic_address; /* MADT's, or its type 5 override */
-	uint32_t madt_flags;    /* ACPI_MADT_* */
+	uint32_t madt_flags;	/* ACPI_MADT_* */
 	unsigned int ncpus;
-	unsigned int cpus_dropped; /* usable CPUs beyond ACPI_MAX_CPUS */
+	unsigned int cpus_dropped;	     /* usable CPUs beyond ACPI_MAX_CPUS */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS]; /* MADT order: cpus[0] is the BSP by convention */
 	unsigned int nioapics;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];

@@ -25,7 +25,7 @@ bool smp_start_ap(uint32_t apic_id, uint64_t stack, void (*entry)(void *), void 
 		  volatile bool *started)
 {
 	struct smp_params *p =
-		(struct smp_params *)(SMP_TRAMPOLINE + (trampoline_params - trampoline_start));
+	    (struct smp_params *)(SMP_TRAMPOLINE + (trampoline_params - trampoline_start));
 	p->cr3 = paging_root();
 	p->stack = stack;
 	p->arg = (uint64_t)arg;

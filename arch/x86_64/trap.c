@@ -18,11 +18,28 @@ uint64_t host_idt_base;
 uint16_t host_idt_limit;
 
 static const char *const exc_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound", "#UD invalid opcode", "#NM no FPU", "#DF double fault", "coprocessor overrun",
-	"#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment", "#MC machine check",
-	"#XM SIMD", "#VE virtualization", "#CP control protection",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound",
+	"#UD invalid opcode",
+	"#NM no FPU",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved",
+	"#MF x87 error",
+	"#AC alignment",
+	"#MC machine check",
+	"#XM SIMD",
+	"#VE virtualization",
+	"#CP control protection",
 };
 
 void trap_init_idt(void)
@@ -32,8 +49,11 @@ void trap_init_idt(void)
 		/* NMI (2) and #DF (8) run on their own stack: a broken stack must
 		 * not turn into a silent triple fault of the host. */
 		uint8_t ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
-		idt[v] = (struct idt_entry){ .off_lo = a & 0xffff, .sel = HOST_CS, .ist = ist,
-					     .type = 0x8e, .off_mid = (a >> 16) & 0xffff,
+		idt[v] = (struct idt_entry){ .off_lo = a & 0xffff,
+					     .sel = HOST_CS,
+					     .ist = ist,
+					     .type = 0x8e,
+					     .off_mid = (a >> 16) & 0xffff,
 					     .off_hi = a >> 32 };
 	}
 	host_idt_base = (uint64_t)idt;
@@ -105,8 +125,8 @@ static void trap_dump(const struct trap_frame *f)
 	if (f->rsp >= 0x1000 && f->rsp < (1ull << 32) && IS_ALIGNED(f->rsp, 8)) {
 		const uint64_t *sp = (const uint64_t *)f->rsp;
 		for (int i = 0; i < 8; i += 4)
-			log_err("  stack+%02x: %016lx %016lx %016lx %016lx", i * 8, sp[i], sp[i + 1],
-				sp[i + 2], sp[i + 3]);
+			log_err("  stack+%02x: %016lx %016lx %016lx %016lx", i * 8, sp[i],
+				sp[i + 1], sp[i + 2], sp[i + 3]);
 	}
 }
 

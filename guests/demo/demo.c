@@ -23,14 +23,15 @@ int guest_main(struct bulkhead_boot_info *bi)
 	test_check(!strcmp(sig, "BulkheadHV  ") && r[0] >= 0x40000010, "cpuid-signature",
 		   "signature \"%s\", max leaf 0x%x", sig, r[0]);
 	cpuid(0x40000010, 0, r);
-	test_check(r[0] != 0 && r[0] == bi->tsc_khz, "cpuid-tsc-khz", "leaf says %u kHz, boot info %lu",
-		   r[0], (unsigned long)bi->tsc_khz);
+	test_check(r[0] != 0 && r[0] == bi->tsc_khz, "cpuid-tsc-khz",
+		   "leaf says %u kHz, boot info %lu", r[0], (unsigned long)bi->tsc_khz);
 
 	/* Nothing is behind port 0x510 in a Bulkhead guest. */
 	uint8_t b = inb(0x510);
 	uint32_t l = inl(0x510);
 	test_check(b == 0xff && l == 0xffffffffu, "unclaimed-port", "read 0x%x / 0x%x", b, l);
-	test_check(hypercall(HC_VERSION, 0, 0) == HC_ABI_VERSION, "hypercall-version", "bad version");
+	test_check(hypercall(HC_VERSION, 0, 0) == HC_ABI_VERSION, "hypercall-version",
+		   "bad version");
 
 	/* "heartbeat=N" on the command line: N beats, 20 ms apart. */
 	uint64_t beats = cmdline_uint((const char *)bi->cmdline, "heartbeat=", 0);

@@ -28,7 +28,9 @@ static inline void outl(uint16_t port, uint32_t v)
 }
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
 }
 static inline uint64_t rdtsc(void)
 {
@@ -61,7 +63,7 @@ void delay_us(const struct bulkhead_boot_info *bi, uint64_t us);
 /* In-guest test reporting: "PASS name" / "FAIL name: why". */
 extern unsigned int test_failures;
 void test_check(bool ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Installs a 64-bit IDT whose handlers record the last exception and skip
  * the faulting instruction by `exc_skip` bytes (set before the test). */

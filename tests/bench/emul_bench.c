@@ -74,8 +74,8 @@ static void setup(void)
 	}
 }
 
-static const uint8_t mov_store[] = { 0x89, 0x03 };  /* mov %eax,(%rbx) */
-static const uint8_t rep_movsl[] = { 0xf3, 0xa5 };  /* rep movsl */
+static const uint8_t mov_store[] = { 0x89, 0x03 }; /* mov %eax,(%rbx) */
+static const uint8_t rep_movsl[] = { 0xf3, 0xa5 }; /* rep movsl */
 
 static NOINLINE void mov_store_case(void)
 {

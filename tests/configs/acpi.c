@@ -4,11 +4,11 @@
 const struct bulkhead_config bulkhead_config = {
 	.nguests = 1,
 	.guests = { {
-		.name = "acpi",
-		.ncpus = 1,
-		.cpus = { 0 },
-		.ram_size = MiB(8),
-		.image = "acpi",
-		.devices = DEV_UART0 | DEV_PLATFORM,
+	    .name = "acpi",
+	    .ncpus = 1,
+	    .cpus = { 0 },
+	    .ram_size = MiB(8),
+	    .image = "acpi",
+	    .devices = DEV_UART0 | DEV_PLATFORM,
 	} },
 };

@@ -5,11 +5,11 @@
 const struct bulkhead_config bulkhead_config = {
 	.nguests = 1,
 	.guests = { {
-		.name = "huge",
-		.ncpus = 1,
-		.cpus = { 0 },
-		.ram_size = GiB(64),
-		.image = "demo",
-		.devices = DEV_UART0,
+	    .name = "huge",
+	    .ncpus = 1,
+	    .cpus = { 0 },
+	    .ram_size = GiB(64),
+	    .image = "demo",
+	    .devices = DEV_UART0,
 	} },
 };

@@ -4,11 +4,11 @@
 const struct bulkhead_config bulkhead_config = {
 	.nguests = 1,
 	.guests = { {
-		.name = "triple",
-		.ncpus = 1,
-		.cpus = { 0 },
-		.ram_size = MiB(8),
-		.image = "triple",
-		.devices = DEV_UART0,
+	    .name = "triple",
+	    .ncpus = 1,
+	    .cpus = { 0 },
+	    .ram_size = MiB(8),
+	    .image = "triple",
+	    .devices = DEV_UART0,
 	} },
 };

@@ -27,7 +27,7 @@ static void seed(const char *dir, const char *name, uint8_t mode,
 	if (!f)
 		exit(1);
 	fputc(mode, f);
-	fwrite(blob, 1, 36, f); /* the RSDP copy */
+	fwrite(blob, 1, 36, f);	 /* the RSDP copy */
 	fwrite(blob, 1, len, f); /* memory at IMAGE_BASE */
 	fclose(f);
 }
@@ -35,9 +35,16 @@ static void seed(const char *dir, const char *name, uint8_t mode,
 int main(int argc, char **argv)
 {
 	struct guest_acpi_config cfg = {
-		.gpa_base = IMAGE_BASE, .ncpus = 4, .has_pic = true,
-		.pm1a_evt_port = 0x600, .pm1a_cnt_port = 0x604, .pm_tmr_port = 0x608,
-		.has_hpet = true, .hpet_vendor_id = 0x8086, .has_facs = true, .has_s5 = true,
+		.gpa_base = IMAGE_BASE,
+		.ncpus = 4,
+		.has_pic = true,
+		.pm1a_evt_port = 0x600,
+		.pm1a_cnt_port = 0x604,
+		.pm_tmr_port = 0x608,
+		.has_hpet = true,
+		.hpet_vendor_id = 0x8086,
+		.has_facs = true,
+		.has_s5 = true,
 	};
 
 	if (argc != 2)

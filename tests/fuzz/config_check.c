@@ -42,8 +42,10 @@ static char dyn[4][300];
 
 static const char *in_string(struct input *in)
 {
-	static const char *const pool[] = { "demo", "web", "db", "", "a b", "x\n",
-					    "fifteen-chars15", "sixteen-chars-16", "initrd" };
+	static const char *const pool[] = {
+		"demo",	 "web", "db", "", "a b", "x\n", "fifteen-chars15", "sixteen-chars-16",
+		"initrd"
+	};
 	uint8_t pick = in_u8(in);
 
 	if (pick == 0xff)

@@ -149,7 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				vrtc_pio(&p.rtc, &a, p.now);
 				break;
 			case 3:
-				a.addr = sel % 8 < 3 ? ioapic_offs[sel % 8] : (uint64_t)sel << (flags >> 3 & 7);
+				a.addr = sel % 8 < 3 ? ioapic_offs[sel % 8]
+						     : (uint64_t)sel << (flags >> 3 & 7);
 				vioapic_mmio(&p.ioapic, &a);
 				break;
 			case 4:

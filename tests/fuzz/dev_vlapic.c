@@ -106,7 +106,8 @@ static uint64_t pick_off(uint8_t sel, uint8_t flags)
 }
 
 static const uint64_t bases[] = {
-	0xfee00800, 0xfee00c00, 0xfee00000, 0xfee00400, 0xfee00900, 0xfee00d00,
+	0xfee00800, 0xfee00c00, 0xfee00000,
+	0xfee00400, 0xfee00900, 0xfee00d00,
 	0xfec00800, 0xfee00801, 0x8000000000ull | 0x800,
 };
 

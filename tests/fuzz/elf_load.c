@@ -44,9 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	} else {
-		if (memcmp(&ci, &li, sizeof(ci)) || li.lowest < MIN_ADDR ||
-		    li.highest > RAM_SIZE || li.lowest >= li.highest || li.entry < li.lowest ||
-		    li.entry >= li.highest) {
+		if (memcmp(&ci, &li, sizeof(ci)) || li.lowest < MIN_ADDR || li.highest > RAM_SIZE ||
+		    li.lowest >= li.highest || li.entry < li.lowest || li.entry >= li.highest) {
 			fprintf(stderr, "inconsistent result: entry %#llx span %#llx-%#llx\n",
 				(unsigned long long)li.entry, (unsigned long long)li.lowest,
 				(unsigned long long)li.highest);

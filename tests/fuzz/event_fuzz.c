@@ -43,7 +43,11 @@ static uint32_t in_u32(struct input *in)
 	return v;
 }
 
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
 
 static bool ref_has_err(uint8_t v)
 {
@@ -77,8 +81,8 @@ static void check_queue(const struct event_queue *q)
 		CHECK(e->error_code == 0);
 }
 
-static void check_out(const struct event_queue *q, const struct event_window_state *st,
-		      int pending, const struct event_injection *o)
+static void check_out(const struct event_queue *q, const struct event_window_state *st, int pending,
+		      const struct event_injection *o)
 {
 	uint32_t info = o->intr_info;
 	uint8_t vec = info & EVENT_INFO_VECTOR_MASK;
@@ -147,8 +151,9 @@ static void read_state(struct input *in, struct event_window_state *st)
 	st->rflags_if = a & 1;
 	st->interruptibility = (a >> 1) & 0xf;
 	/* Mostly active; sometimes HLT, rarely shutdown / wait-for-SIPI. */
-	st->activity = (b & 7) < 5 ? EVENT_ACTIVITY_ACTIVE :
-		       (b & 7) < 7 ? EVENT_ACTIVITY_HLT : (enum event_activity)(2 + ((b >> 3) & 1));
+	st->activity = (b & 7) < 5   ? EVENT_ACTIVITY_ACTIVE
+		       : (b & 7) < 7 ? EVENT_ACTIVITY_HLT
+				     : (enum event_activity)(2 + ((b >> 3) & 1));
 	st->virtual_nmi_blocked = (b >> 4) & 1;
 	st->real_mode = (b >> 5) & 1;
 }
@@ -250,9 +255,8 @@ static void run_protocol(struct input *in)
 							  out.insn_len);
 			break;
 		default: /* delivered */
-			if (out.intr_info &&
-			    ((out.intr_info & EVENT_INFO_TYPE_MASK) >> EVENT_INFO_TYPE_SHIFT) ==
-				    EVENT_TYPE_EXT_INTR)
+			if (out.intr_info && ((out.intr_info & EVENT_INFO_TYPE_MASK) >>
+					      EVENT_INFO_TYPE_SHIFT) == EVENT_TYPE_EXT_INTR)
 				m.owned[out.intr_info & 0xff] = 0;
 			event_injected(&q);
 			/* Later the guest itself takes an event whose delivery
@@ -265,8 +269,8 @@ static void run_protocol(struct input *in)
 				if (v >= 0 && !m.owned[v]) {
 					m.irr[v] = 0;
 					m.owned[v] = 1;
-					(void)event_requeue_idt_vectoring(&q,
-						EVENT_INFO_VALID | (uint32_t)v, 0, 0);
+					(void)event_requeue_idt_vectoring(
+					    &q, EVENT_INFO_VALID | (uint32_t)v, 0, 0);
 				}
 			}
 			break;

@@ -63,9 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fake_clear_output();
 
 		if (r.kind == SHELL_TO_GUEST) {
-			if (focus == SHELL_FOCUS_SHELL || r.vm != (unsigned int)focus || r.byte != b) {
-				fprintf(stderr, "byte 0x%02x routed to guest %u, focus %d\n", b, r.vm,
-					focus);
+			if (focus == SHELL_FOCUS_SHELL || r.vm != (unsigned int)focus ||
+			    r.byte != b) {
+				fprintf(stderr, "byte 0x%02x routed to guest %u, focus %d\n", b,
+					r.vm, focus);
 				abort();
 			}
 		} else if (r.kind != SHELL_CONSUMED) {
@@ -74,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Follow the focus the way the caller sees it: the shell's own
 		 * record, checked to be a guest that exists. */
 		focus = sh.focus;
-		if (focus != SHELL_FOCUS_SHELL && (focus < 0 || focus >= FAKE_VMS ||
-						   (unsigned int)focus >= fake.nvms))
+		if (focus != SHELL_FOCUS_SHELL &&
+		    (focus < 0 || focus >= FAKE_VMS || (unsigned int)focus >= fake.nvms))
 			abort();
 		if (sh.len > SHELL_LINE_MAX)
 			abort();

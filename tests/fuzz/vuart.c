@@ -74,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (op >= 0xe0) {
 			struct vuart before = u;
-			struct dev_access a = { .addr = (op & 0x10) ? BASE + 8 + reg : BASE - 1 - reg,
+			struct dev_access a = { .addr =
+						    (op & 0x10) ? BASE + 8 + reg : BASE - 1 - reg,
 						.size = 1,
 						.write = write,
 						.value = v };
@@ -85,11 +86,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bool ok = vuart_rx(&u, v);
 
 			if (ok != (nshadow < VUART_FIFO))
-				fail("vuart_rx accepted a byte into a full FIFO or refused one", step);
+				fail("vuart_rx accepted a byte into a full FIFO or refused one",
+				     step);
 			if (ok)
 				shadow[nshadow++] = v;
 		} else {
-			struct dev_access a = { .addr = BASE + reg, .size = 1, .write = write, .value = v };
+			struct dev_access a = {
+				.addr = BASE + reg, .size = 1, .write = write, .value = v
+			};
 
 			if (!vuart_pio(&u, &a))
 				fail("access to the ports not claimed", step);

@@ -60,8 +60,8 @@ int guest_main(struct bulkhead_boot_info *bi)
 					ioapics++;
 			}
 		} else if (!memcmp(t, "FACP", 4)) {
-			fadt_ok = rd32(t + 76) == 0x608 && rd32(t + 64) == 0x604 &&
-				  rd32(t + 56) == 0x600;
+			fadt_ok =
+			    rd32(t + 76) == 0x608 && rd32(t + 64) == 0x604 && rd32(t + 56) == 0x600;
 			const uint8_t *dsdt = (const uint8_t *)rd64(t + 140);
 			test_check(!memcmp(dsdt, "DSDT", 4) && sum(dsdt, rd32(dsdt + 4)) == 0,
 				   "acpi-dsdt", "bad DSDT");

@@ -19,7 +19,8 @@ int guest_main(struct bulkhead_boot_info *bi)
 		outb(0xcf9, 0x06); /* reset control: must not reset the machine */
 		outb(0x64, 0xfe);  /* keyboard-controller reset */
 		outb(0x92, 0x01);  /* fast A20 reset */
-		test_check(ones == 0x400 - 8, "attacker-ports-all-ones", "%u ports read 0xff", ones);
+		test_check(ones == 0x400 - 8, "attacker-ports-all-ones", "%u ports read 0xff",
+			   ones);
 		uint64_t target = cmdline_uint((const char *)bi->cmdline, "target=", 0);
 		printf("attacker: writing guest-physical 0x%lx\n", (unsigned long)target);
 		*(volatile uint64_t *)target = 0xdeadbeefdeadbeefull;

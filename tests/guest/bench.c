@@ -97,7 +97,6 @@ int guest_main(struct bulkhead_boot_info *bi)
 	printf("BENCH cpuid-roundtrip %lu ticks\n", (unsigned long)bench_cpuid());
 	printf("BENCH pio-vuart-read %lu ticks\n", (unsigned long)bench_pio());
 	printf("BENCH mmio-ioapic-read %lu ticks\n", (unsigned long)bench_mmio_ioapic());
-	printf("BENCH timer-injection-latency %lu ticks\n",
-	       (unsigned long)bench_timer_latency(bi));
+	printf("BENCH timer-injection-latency %lu ticks\n", (unsigned long)bench_timer_latency(bi));
 	return 0;
 }

@@ -12,14 +12,14 @@
 #define UNPAREN(...) __VA_ARGS__
 /* Runs one instruction that may fault: exc_skip is its length (computed by
  * the assembler), `at` gets its address, and exc_skip is 0 again after. */
-#define TRY(AT, insn, outs, ins, clob)                                                  \
-	__asm__ volatile("lea 771f(%%rip), %[tryat]\n\t"                                   \
-			 "movq $(772f - 771f), exc_skip(%%rip)\n"                       \
-			 "771:\t" insn "\n"                                             \
-			 "772:\n\t"                                                     \
-			 "movq $0, exc_skip(%%rip)"                                     \
-			 : [tryat] "=&r"(AT) UNPAREN outs                                  \
-			 : UNPAREN ins                                                  \
+#define TRY(AT, insn, outs, ins, clob)                            \
+	__asm__ volatile("lea 771f(%%rip), %[tryat]\n\t"          \
+			 "movq $(772f - 771f), exc_skip(%%rip)\n" \
+			 "771:\t" insn "\n"                       \
+			 "772:\n\t"                               \
+			 "movq $0, exc_skip(%%rip)"               \
+			 : [tryat] "=&r"(AT)UNPAREN outs          \
+			 : UNPAREN ins                            \
 			 : "memory" UNPAREN clob)
 
 #define EXC_UD 6
@@ -42,18 +42,21 @@ static void expect_exc(const char *name, uint64_t vec, uint64_t err, uint64_t at
 {
 	uint64_t n = exc_last.count - count0;
 	test_check(n == 1 && exc_last.vector == vec && exc_last.error == err &&
-			   (!at || exc_last.rip == at),
-		   name, "%lu exception(s), last vector %lu error 0x%lx at RIP 0x%lx (want vector %lu error 0x%lx at 0x%lx)",
+		       (!at || exc_last.rip == at),
+		   name,
+		   "%lu exception(s), last vector %lu error 0x%lx at RIP 0x%lx (want vector %lu "
+		   "error 0x%lx at 0x%lx)",
 		   (unsigned long)n, (unsigned long)exc_last.vector, (unsigned long)exc_last.error,
-		   (unsigned long)exc_last.rip, (unsigned long)vec, (unsigned long)err, (unsigned long)at);
+		   (unsigned long)exc_last.rip, (unsigned long)vec, (unsigned long)err,
+		   (unsigned long)at);
 }
 
 static void expect_none(const char *name, bool ok, const char *what, uint64_t val)
 {
 	uint64_t n = exc_last.count - count0;
 	test_check(n == 0 && ok, name, "%lu exception(s) (last vector %lu error 0x%lx), %s 0x%lx",
-		   (unsigned long)n, (unsigned long)exc_last.vector, (unsigned long)exc_last.error, what,
-		   (unsigned long)val);
+		   (unsigned long)n, (unsigned long)exc_last.vector, (unsigned long)exc_last.error,
+		   what, (unsigned long)val);
 }
 
 static inline uint64_t read_cr4(void)
@@ -96,11 +99,13 @@ static void test_msrs(void)
 	expect_none("rdmsr-efer", (efer & 0xd00) == 0xd00, "EFER", efer);
 
 	expect_begin();
-	TRY(at, "wrmsr", (), ("c"(0xc0000080), "a"((uint32_t)efer), "d"((uint32_t)(efer >> 32))), ());
+	TRY(at, "wrmsr", (), ("c"(0xc0000080), "a"((uint32_t)efer), "d"((uint32_t)(efer >> 32))),
+	    ());
 	expect_none("wrmsr-efer-same", true, "EFER", efer);
 
 	expect_begin();
-	TRY(at, "wrmsr", (), ("c"(0xc0000080), "a"((uint32_t)efer | 2), "d"((uint32_t)(efer >> 32))), ());
+	TRY(at, "wrmsr", (),
+	    ("c"(0xc0000080), "a"((uint32_t)efer | 2), "d"((uint32_t)(efer >> 32))), ());
 	expect_exc("wrmsr-efer-reserved-gp", EXC_GP, 0, at);
 
 	expect_begin();
@@ -169,24 +174,46 @@ static void test_vmx(void)
 		const char *name;
 		int which;
 	} const insns[] = {
-		{ "vmxon-ud", 0 },   { "vmptrld-ud", 1 },  { "vmclear-ud", 2 }, { "vmptrst-ud", 3 },
-		{ "vmread-ud", 4 },  { "vmwrite-ud", 5 },  { "vmlaunch-ud", 6 }, { "vmresume-ud", 7 },
-		{ "vmxoff-ud", 8 },  { "invept-ud", 9 },   { "invvpid-ud", 10 },
+		{ "vmxon-ud", 0 },  { "vmptrld-ud", 1 }, { "vmclear-ud", 2 },  { "vmptrst-ud", 3 },
+		{ "vmread-ud", 4 }, { "vmwrite-ud", 5 }, { "vmlaunch-ud", 6 }, { "vmresume-ud", 7 },
+		{ "vmxoff-ud", 8 }, { "invept-ud", 9 },	 { "invvpid-ud", 10 },
 	};
 	for (unsigned int i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
 		expect_begin();
 		switch (insns[i].which) {
-		case 0: TRY(at, "vmxon (%[p])", (), ([p] "r"(p)), ()); break;
-		case 1: TRY(at, "vmptrld (%[p])", (), ([p] "r"(p)), ()); break;
-		case 2: TRY(at, "vmclear (%[p])", (), ([p] "r"(p)), ()); break;
-		case 3: TRY(at, "vmptrst (%[p])", (), ([p] "r"(p)), ()); break;
-		case 4: TRY(at, "vmread %%rax, %%rbx", (), ("a"(0x681eull)), (, "rbx")); break;
-		case 5: TRY(at, "vmwrite %%rbx, %%rax", (), ("a"(0x681eull), "b"(0ull)), ()); break;
-		case 6: TRY(at, "vmlaunch", (), (), (, "cc")); break;
-		case 7: TRY(at, "vmresume", (), (), (, "cc")); break;
-		case 8: TRY(at, "vmxoff", (), (), (, "cc")); break;
-		case 9: TRY(at, "invept (%[p]), %%rax", (), ([p] "r"(p), "a"(1ull)), (, "cc")); break;
-		default: TRY(at, "invvpid (%[p]), %%rax", (), ([p] "r"(p), "a"(1ull)), (, "cc")); break;
+		case 0:
+			TRY(at, "vmxon (%[p])", (), ([p] "r"(p)), ());
+			break;
+		case 1:
+			TRY(at, "vmptrld (%[p])", (), ([p] "r"(p)), ());
+			break;
+		case 2:
+			TRY(at, "vmclear (%[p])", (), ([p] "r"(p)), ());
+			break;
+		case 3:
+			TRY(at, "vmptrst (%[p])", (), ([p] "r"(p)), ());
+			break;
+		case 4:
+			TRY(at, "vmread %%rax, %%rbx", (), ("a"(0x681eull)), (, "rbx"));
+			break;
+		case 5:
+			TRY(at, "vmwrite %%rbx, %%rax", (), ("a"(0x681eull), "b"(0ull)), ());
+			break;
+		case 6:
+			TRY(at, "vmlaunch", (), (), (, "cc"));
+			break;
+		case 7:
+			TRY(at, "vmresume", (), (), (, "cc"));
+			break;
+		case 8:
+			TRY(at, "vmxoff", (), (), (, "cc"));
+			break;
+		case 9:
+			TRY(at, "invept (%[p]), %%rax", (), ([p] "r"(p), "a"(1ull)), (, "cc"));
+			break;
+		default:
+			TRY(at, "invvpid (%[p]), %%rax", (), ([p] "r"(p), "a"(1ull)), (, "cc"));
+			break;
 		}
 		expect_exc(insns[i].name, EXC_UD, 0, at);
 	}
@@ -242,7 +269,7 @@ static void test_native(void *hole)
 	__asm__ volatile("int3\n774:\n\tlea 774b(%%rip), %0" : "=r"(after) : : "memory");
 	exc_set_handler(3, NULL);
 	test_check(bp_hits == 1 && exc_last.count == count0 + 1 && exc_last.vector == 3 &&
-			   bp_rip == after,
+		       bp_rip == after,
 		   "custom-handler-int3", "%lu hits, vector %lu, RIP 0x%lx (want 0x%lx)",
 		   (unsigned long)bp_hits, (unsigned long)exc_last.vector, (unsigned long)bp_rip,
 		   (unsigned long)after);
@@ -250,12 +277,12 @@ static void test_native(void *hole)
 
 /* Arms the resume point at label 773 (after the faulting code) and runs
  * `code`, which must end in a #DF. */
-#define DF_TRY(code, ins, clob)                                                         \
-	__asm__ volatile("lea 773f(%%rip), %%rax\n\t"                                   \
-			 "mov %%rax, exc_resume_rip(%%rip)\n\t" code "\n"               \
-			 "773:"                                                         \
-			 :                                                              \
-			 : UNPAREN ins                                                  \
+#define DF_TRY(code, ins, clob)                                           \
+	__asm__ volatile("lea 773f(%%rip), %%rax\n\t"                     \
+			 "mov %%rax, exc_resume_rip(%%rip)\n\t" code "\n" \
+			 "773:"                                           \
+			 :                                                \
+			 : UNPAREN ins                                    \
 			 : "memory", "rax" UNPAREN clob)
 
 static void expect_df(const char *name)
@@ -290,7 +317,8 @@ static void test_double_faults(void *hole)
 	       ([t] "r"(top)), ());
 	uint64_t cr2 = read_cr2();
 	expect_df("df-broken-stack");
-	test_check(cr2 >= top - 4096 && cr2 < top, "df-broken-stack-cr2", "CR2 0x%lx", (unsigned long)cr2);
+	test_check(cr2 >= top - 4096 && cr2 < top, "df-broken-stack-cr2", "CR2 0x%lx",
+		   (unsigned long)cr2);
 
 	/* 3 and 4. The IDT is moved so that gates 0-12 are in mapped memory and
 	 *    13 (#GP) onwards lie on the not-present page: delivering #GP

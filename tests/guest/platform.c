@@ -59,7 +59,7 @@ static void test_rtc(void)
 	unsigned int hour = bcd(cmos(4) & 0x7f, binary), min = bcd(cmos(2), binary);
 	printf("rtc: %04u-%02u-%02u %02u:%02u\n", year, mon, day, hour, min);
 	test_check(year >= 2023 && year < 2100 && mon >= 1 && mon <= 12 && day >= 1 && day <= 31 &&
-			   hour < 24 && min < 60,
+		       hour < 24 && min < 60,
 		   "rtc-date", "%u-%u-%u %u:%u", year, mon, day, hour, min);
 
 	cmos(0x0e); /* NVRAM round trip */

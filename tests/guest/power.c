@@ -15,8 +15,9 @@ int guest_main(struct bulkhead_boot_info *bi)
 		outb(0x64, 0xfe);
 		break;
 	default:
-		__asm__ volatile("outw %0, %1" : : "a"((uint16_t)((5u << 10) | (1u << 13))),
-				 "Nd"((uint16_t)0x604));
+		__asm__ volatile("outw %0, %1"
+				 :
+				 : "a"((uint16_t)((5u << 10) | (1u << 13))), "Nd"((uint16_t)0x604));
 		break;
 	}
 	printf("FAIL power: still running after boot %u's request\n", bi->boot_count);

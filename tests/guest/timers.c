@@ -74,9 +74,9 @@ static void wait_ms(uint64_t ms)
 static void test_lapic_periodic(void)
 {
 	ticks = 0;
-	wrmsr(0x83e, 0xb);                 /* divide by 1: 1 GHz bus, 1 tick per ns */
+	wrmsr(0x83e, 0xb);		      /* divide by 1: 1 GHz bus, 1 tick per ns */
 	wrmsr(0x832, (1u << 17) | VEC_TIMER); /* periodic */
-	wrmsr(0x838, 1000000);             /* 1 ms */
+	wrmsr(0x838, 1000000);		      /* 1 ms */
 	__asm__ volatile("sti");
 	while (ticks < 21)
 		__asm__ volatile("hlt");
@@ -135,7 +135,7 @@ static void test_hpet_ioapic(void)
 	ioapic_write(0x10 + 2 * 20 + 1, 0);
 	ioapic_write(0x10 + 2 * 20, VEC_HPET);
 	hpet_hits = 0;
-	hpet[0x10 / 8] = 0;                      /* halt to set up */
+	hpet[0x10 / 8] = 0;			  /* halt to set up */
 	hpet[0x100 / 8] = (20u << 9) | (1u << 2); /* timer 0: route 20, interrupts on */
 	hpet[0xf0 / 8] = 0;
 	hpet[0x108 / 8] = 1000000000000ull / period_fs; /* 1 ms */
@@ -158,7 +158,7 @@ static void test_pit_pic(void)
 	outb(0x21, 0xfe), outb(0xa1, 0xff);
 	wrmsr(0x835, 0x700); /* LINT0: ExtINT, unmasked */
 	pic_hits = 0;
-	outb(0x43, 0x34); /* channel 0, mode 2 */
+	outb(0x43, 0x34);				  /* channel 0, mode 2 */
 	outb(0x40, 11932 & 0xff), outb(0x40, 11932 >> 8); /* 10 ms */
 	__asm__ volatile("sti");
 	uint64_t t0 = rdtsc();

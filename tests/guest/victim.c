@@ -32,7 +32,8 @@ int guest_main(struct bulkhead_boot_info *bi)
 		delay_us(bi, 50000);
 		uint64_t got = checksum();
 		bad += got != want;
-		printf("heartbeat %lu %s\n", (unsigned long)i, got == want ? "memory intact" : "MEMORY CHANGED");
+		printf("heartbeat %lu %s\n", (unsigned long)i,
+		       got == want ? "memory intact" : "MEMORY CHANGED");
 	}
 	test_check(!bad, "victim-memory-intact", "%u heartbeats saw changed memory", bad);
 	return (int)bad;

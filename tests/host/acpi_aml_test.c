@@ -38,9 +38,11 @@ static size_t encode(size_t body, uint8_t out[4], bool *ok)
 
 static void test_boundaries(void **state)
 {
-	static const struct { size_t body, nbytes; } cases[] = {
-		{ 0, 1 }, { 62, 1 }, { 63, 2 }, { 4093, 2 }, { 4094, 3 },
-		{ 1048572, 3 }, { 1048573, 4 }, { (1u << 28) - 5, 4 },
+	static const struct {
+		size_t body, nbytes;
+	} cases[] = {
+		{ 0, 1 },    { 62, 1 },	     { 63, 2 },	     { 4093, 2 },
+		{ 4094, 3 }, { 1048572, 3 }, { 1048573, 4 }, { (1u << 28) - 5, 4 },
 	};
 	uint8_t b[4];
 	size_t nb;

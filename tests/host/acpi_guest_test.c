@@ -156,15 +156,15 @@ static void check_platform(const struct guest_acpi_config *cfg)
 	assert_int_equal(P.fadt.reset_reg.address, 0xCF9);
 	assert_int_equal(P.fadt.reset_value, 0x06);
 	assert_int_equal(P.fadt.century, 0x32);
-	assert_int_equal(!!(P.fadt.iapc_boot_arch & ACPI_IAPC_LEGACY_DEVICES),
-			 cfg->legacy_devices);
+	assert_int_equal(!!(P.fadt.iapc_boot_arch & ACPI_IAPC_LEGACY_DEVICES), cfg->legacy_devices);
 	assert_int_equal(!!(P.fadt.iapc_boot_arch & ACPI_IAPC_8042), cfg->has_8042);
 	assert_int_equal(!!(P.fadt.iapc_boot_arch & ACPI_IAPC_VGA_NOT_PRESENT), cfg->no_vga);
 	assert_int_equal(!!(P.fadt.iapc_boot_arch & ACPI_IAPC_CMOS_RTC_NOT_PRESENT),
 			 cfg->no_cmos_rtc);
-	assert_int_equal(P.fadt.iapc_boot_arch & ~(ACPI_IAPC_LEGACY_DEVICES | ACPI_IAPC_8042 |
-						   ACPI_IAPC_VGA_NOT_PRESENT |
-						   ACPI_IAPC_CMOS_RTC_NOT_PRESENT), 0);
+	assert_int_equal(P.fadt.iapc_boot_arch &
+			     ~(ACPI_IAPC_LEGACY_DEVICES | ACPI_IAPC_8042 |
+			       ACPI_IAPC_VGA_NOT_PRESENT | ACPI_IAPC_CMOS_RTC_NOT_PRESENT),
+			 0);
 	assert_true(P.fadt.dsdt != 0);
 	if (cfg->has_facs)
 		assert_int_equal(P.fadt.facs % 64, 0);
@@ -511,14 +511,10 @@ static void test_dump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pkglen_decoder),
-		cmocka_unit_test(test_round_trip_xsdt),
-		cmocka_unit_test(test_round_trip_rsdt),
-		cmocka_unit_test(test_variants),
-		cmocka_unit_test(test_above_4g),
-		cmocka_unit_test(test_no_space),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_pkglen_decoder),	cmocka_unit_test(test_round_trip_xsdt),
+		cmocka_unit_test(test_round_trip_rsdt), cmocka_unit_test(test_variants),
+		cmocka_unit_test(test_above_4g),	cmocka_unit_test(test_no_space),
+		cmocka_unit_test(test_invalid),		cmocka_unit_test(test_dump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,9 +20,21 @@ static size_t mem_used;
 static struct acpi_platform P;
 static struct fakemem FM;
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v); put16(p + 2, v >> 16); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, v); put32(p + 4, v >> 32); }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v);
+	put16(p + 2, v >> 16);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v);
+	put32(p + 4, v >> 32);
+}
 
 /* A table being assembled in a scratch buffer. */
 struct tb {
@@ -40,10 +52,25 @@ static void tb_begin(struct tb *t, const char *sig, uint8_t rev)
 	t->len = 36;
 }
 
-static void tb_u8(struct tb *t, uint8_t v) { t->b[t->len++] = v; }
-static void tb_u16(struct tb *t, uint16_t v) { put16(t->b + t->len, v); t->len += 2; }
-static void tb_u32(struct tb *t, uint32_t v) { put32(t->b + t->len, v); t->len += 4; }
-static void tb_u64(struct tb *t, uint64_t v) { put64(t->b + t->len, v); t->len += 8; }
+static void tb_u8(struct tb *t, uint8_t v)
+{
+	t->b[t->len++] = v;
+}
+static void tb_u16(struct tb *t, uint16_t v)
+{
+	put16(t->b + t->len, v);
+	t->len += 2;
+}
+static void tb_u32(struct tb *t, uint32_t v)
+{
+	put32(t->b + t->len, v);
+	t->len += 4;
+}
+static void tb_u64(struct tb *t, uint64_t v)
+{
+	put64(t->b + t->len, v);
+	t->len += 8;
+}
 
 static void seal(uint8_t *t)
 {
@@ -86,22 +113,41 @@ static void make_rsdp(uint8_t r[36], uint8_t rev, uint64_t rsdt, uint64_t xsdt)
 
 static void madt_lapic(struct tb *t, uint8_t uid, uint8_t id, uint32_t flags)
 {
-	tb_u8(t, 0); tb_u8(t, 8); tb_u8(t, uid); tb_u8(t, id); tb_u32(t, flags);
+	tb_u8(t, 0);
+	tb_u8(t, 8);
+	tb_u8(t, uid);
+	tb_u8(t, id);
+	tb_u32(t, flags);
 }
 
 static void madt_x2apic(struct tb *t, uint32_t id, uint32_t flags, uint32_t uid)
 {
-	tb_u8(t, 9); tb_u8(t, 16); tb_u16(t, 0); tb_u32(t, id); tb_u32(t, flags); tb_u32(t, uid);
+	tb_u8(t, 9);
+	tb_u8(t, 16);
+	tb_u16(t, 0);
+	tb_u32(t, id);
+	tb_u32(t, flags);
+	tb_u32(t, uid);
 }
 
 static void madt_ioapic(struct tb *t, uint8_t id, uint32_t addr, uint32_t gsi)
 {
-	tb_u8(t, 1); tb_u8(t, 12); tb_u8(t, id); tb_u8(t, 0); tb_u32(t, addr); tb_u32(t, gsi);
+	tb_u8(t, 1);
+	tb_u8(t, 12);
+	tb_u8(t, id);
+	tb_u8(t, 0);
+	tb_u32(t, addr);
+	tb_u32(t, gsi);
 }
 
 static void madt_iso(struct tb *t, uint8_t irq, uint32_t gsi, uint16_t flags)
 {
-	tb_u8(t, 2); tb_u8(t, 10); tb_u8(t, 0); tb_u8(t, irq); tb_u32(t, gsi); tb_u16(t, flags);
+	tb_u8(t, 2);
+	tb_u8(t, 10);
+	tb_u8(t, 0);
+	tb_u8(t, irq);
+	tb_u32(t, gsi);
+	tb_u16(t, flags);
 }
 
 static void madt_begin(struct tb *t, uint8_t rev)
@@ -113,7 +159,11 @@ static void madt_begin(struct tb *t, uint8_t rev)
 
 static void gas(struct tb *t, uint8_t space, uint8_t bits, uint8_t access, uint64_t addr)
 {
-	tb_u8(t, space); tb_u8(t, bits); tb_u8(t, 0); tb_u8(t, access); tb_u64(t, addr);
+	tb_u8(t, space);
+	tb_u8(t, bits);
+	tb_u8(t, 0);
+	tb_u8(t, access);
+	tb_u64(t, addr);
 }
 
 /* A 276-byte revision 6 FADT with distinct values everywhere we read. */
@@ -123,29 +173,34 @@ static uint64_t put_fadt(bool x_fields)
 
 	tb_begin(&t, "FACP", 6);
 	memset(t.b + 36, 0, 240);
-	put32(t.b + 36, 0x7F0F0000);         /* FIRMWARE_CTRL */
-	put32(t.b + 40, 0x7F0D0000);         /* DSDT */
-	put16(t.b + 46, 9);                  /* SCI_INT */
-	put32(t.b + 48, 0xB2);               /* SMI_CMD */
-	put32(t.b + 56, 0x1800);             /* PM1a_EVT_BLK */
-	put32(t.b + 64, 0x1804);             /* PM1a_CNT_BLK */
-	put32(t.b + 76, 0x1808);             /* PM_TMR_BLK */
-	t.b[88] = 4; t.b[89] = 2; t.b[91] = 4;
-	t.b[108] = 0x32;                     /* CENTURY */
+	put32(t.b + 36, 0x7F0F0000); /* FIRMWARE_CTRL */
+	put32(t.b + 40, 0x7F0D0000); /* DSDT */
+	put16(t.b + 46, 9);	     /* SCI_INT */
+	put32(t.b + 48, 0xB2);	     /* SMI_CMD */
+	put32(t.b + 56, 0x1800);     /* PM1a_EVT_BLK */
+	put32(t.b + 64, 0x1804);     /* PM1a_CNT_BLK */
+	put32(t.b + 76, 0x1808);     /* PM_TMR_BLK */
+	t.b[88] = 4;
+	t.b[89] = 2;
+	t.b[91] = 4;
+	t.b[108] = 0x32; /* CENTURY */
 	put16(t.b + 109, ACPI_IAPC_LEGACY_DEVICES | ACPI_IAPC_8042);
 	put32(t.b + 112, ACPI_FADT_WBINVD | ACPI_FADT_TMR_VAL_EXT | ACPI_FADT_RESET_REG_SUP);
-	t.b[116] = 1; t.b[117] = 8; t.b[119] = 1; put64(t.b + 120, 0xCF9); /* RESET_REG */
+	t.b[116] = 1;
+	t.b[117] = 8;
+	t.b[119] = 1;
+	put64(t.b + 120, 0xCF9); /* RESET_REG */
 	t.b[128] = 6;
-	t.b[131] = 4;                        /* minor version */
+	t.b[131] = 4; /* minor version */
 	if (x_fields) {
 		put64(t.b + 132, 0x1234500000ull); /* X_FIRMWARE_CTRL */
 		put64(t.b + 140, 0x1234600000ull); /* X_DSDT */
 		t.len = 148;
-		gas(&t, 1, 32, 2, 0x2800);           /* X_PM1a_EVT_BLK */
+		gas(&t, 1, 32, 2, 0x2800); /* X_PM1a_EVT_BLK */
 		t.len = 172;
-		gas(&t, 1, 16, 2, 0x2804);           /* X_PM1a_CNT_BLK */
+		gas(&t, 1, 16, 2, 0x2804); /* X_PM1a_CNT_BLK */
 		t.len = 208;
-		gas(&t, 1, 32, 3, 0x2808);           /* X_PM_TMR_BLK */
+		gas(&t, 1, 32, 3, 0x2808); /* X_PM_TMR_BLK */
 	}
 	t.len = 276;
 	return img_put(&t);
@@ -400,8 +455,10 @@ static void test_fadt_v1_short(void **state)
 	put32(t.b + 56, 0x400);
 	put32(t.b + 64, 0x404);
 	put32(t.b + 76, 0x408);
-	t.b[88] = 4; t.b[89] = 2; t.b[91] = 4;
-	put16(t.b + 109, 0xFFFF);                  /* junk in a reserved field */
+	t.b[88] = 4;
+	t.b[89] = 2;
+	t.b[91] = 4;
+	put16(t.b + 109, 0xFFFF);		   /* junk in a reserved field */
 	put32(t.b + 112, ACPI_FADT_RESET_REG_SUP); /* but no room for the register */
 	t.len = 116;
 	tables[0] = img_put(&t);
@@ -645,8 +702,10 @@ static void test_madt_zero_length_entry(void **state)
 	(void)state;
 	madt_begin(&t, 5);
 	madt_lapic(&t, 0, 0, 1);
-	tb_u8(&t, 0); tb_u8(&t, 0); /* zero length: must not loop */
-	tb_u8(&t, 0); tb_u8(&t, 0);
+	tb_u8(&t, 0);
+	tb_u8(&t, 0); /* zero length: must not loop */
+	tb_u8(&t, 0);
+	tb_u8(&t, 0);
 	madt_lapic(&t, 1, 1, 1);
 	tables[0] = img_put(&t);
 	make_rsdp(r, 2, 0, put_root("XSDT", tables, 1));
@@ -664,7 +723,8 @@ static void test_madt_entry_lengths(void **state)
 
 	(void)state;
 	madt_begin(&t, 5);
-	tb_u8(&t, 0); tb_u8(&t, 1); /* length 1 < the 2-byte prefix: stop */
+	tb_u8(&t, 0);
+	tb_u8(&t, 1); /* length 1 < the 2-byte prefix: stop */
 	madt_lapic(&t, 1, 1, 1);
 	tables[0] = img_put(&t);
 	make_rsdp(r, 2, 0, put_root("XSDT", tables, 1));
@@ -675,10 +735,28 @@ static void test_madt_entry_lengths(void **state)
 	/* Too short for its type: skipped, walk goes on. Longer than needed:
 	 * used (future revisions may grow entries). Unknown types: skipped. */
 	madt_begin(&t, 5);
-	tb_u8(&t, 0); tb_u8(&t, 6); tb_u8(&t, 0); tb_u8(&t, 9); tb_u8(&t, 1); tb_u8(&t, 0);
-	tb_u8(&t, 9); tb_u8(&t, 12); tb_u16(&t, 0); tb_u32(&t, 500); tb_u32(&t, 1);
-	tb_u8(&t, 0x7F); tb_u8(&t, 5); tb_u8(&t, 0); tb_u8(&t, 0); tb_u8(&t, 0);
-	tb_u8(&t, 0); tb_u8(&t, 10); tb_u8(&t, 3); tb_u8(&t, 3); tb_u32(&t, 1); tb_u16(&t, 0);
+	tb_u8(&t, 0);
+	tb_u8(&t, 6);
+	tb_u8(&t, 0);
+	tb_u8(&t, 9);
+	tb_u8(&t, 1);
+	tb_u8(&t, 0);
+	tb_u8(&t, 9);
+	tb_u8(&t, 12);
+	tb_u16(&t, 0);
+	tb_u32(&t, 500);
+	tb_u32(&t, 1);
+	tb_u8(&t, 0x7F);
+	tb_u8(&t, 5);
+	tb_u8(&t, 0);
+	tb_u8(&t, 0);
+	tb_u8(&t, 0);
+	tb_u8(&t, 0);
+	tb_u8(&t, 10);
+	tb_u8(&t, 3);
+	tb_u8(&t, 3);
+	tb_u32(&t, 1);
+	tb_u16(&t, 0);
 	tables[0] = img_put(&t);
 	make_rsdp(r, 2, 0, put_root("XSDT", tables, 1));
 	assert_int_equal(run(r, 36), ACPI_OK);
@@ -689,7 +767,11 @@ static void test_madt_entry_lengths(void **state)
 	/* Overrunning the table: stop. */
 	madt_begin(&t, 5);
 	madt_lapic(&t, 0, 0, 1);
-	tb_u8(&t, 0); tb_u8(&t, 200); tb_u8(&t, 1); tb_u8(&t, 1); tb_u32(&t, 1);
+	tb_u8(&t, 0);
+	tb_u8(&t, 200);
+	tb_u8(&t, 1);
+	tb_u8(&t, 1);
+	tb_u32(&t, 1);
 	tb_u8(&t, 0xAA); /* and a stray odd byte would be reported too, but we stop first */
 	tables[0] = img_put(&t);
 	make_rsdp(r, 2, 0, put_root("XSDT", tables, 1));
@@ -727,9 +809,9 @@ static void test_madt_cpu_flags(void **state)
 	madt_begin(&t, 5);
 	madt_lapic(&t, 0, 0, ACPI_CPU_ENABLED);
 	madt_lapic(&t, 1, 1, ACPI_CPU_ONLINE_CAPABLE); /* hot-pluggable */
-	madt_lapic(&t, 2, 2, 0);                      /* absent */
-	madt_lapic(&t, 3, 0xFF, ACPI_CPU_ENABLED);    /* broadcast id */
-	madt_lapic(&t, 4, 0, ACPI_CPU_ENABLED);       /* duplicate */
+	madt_lapic(&t, 2, 2, 0);		       /* absent */
+	madt_lapic(&t, 3, 0xFF, ACPI_CPU_ENABLED);     /* broadcast id */
+	madt_lapic(&t, 4, 0, ACPI_CPU_ENABLED);	       /* duplicate */
 	madt_x2apic(&t, 0xFFFFFFFF, ACPI_CPU_ENABLED, 5);
 	madt_x2apic(&t, 0x10000, ACPI_CPU_ONLINE_CAPABLE | ACPI_CPU_ENABLED, 6);
 	tables[0] = img_put(&t);
@@ -821,7 +903,10 @@ static void test_madt_lapic_override(void **state)
 	(void)state;
 	madt_begin(&t, 5);
 	madt_lapic(&t, 0, 0, 1);
-	tb_u8(&t, 5); tb_u8(&t, 12); tb_u16(&t, 0); tb_u64(&t, 0x100FEE00000ull);
+	tb_u8(&t, 5);
+	tb_u8(&t, 12);
+	tb_u16(&t, 0);
+	tb_u64(&t, 0x100FEE00000ull);
 	tables[0] = img_put(&t);
 	make_rsdp(r, 2, 0, put_root("XSDT", tables, 1));
 	assert_int_equal(run(r, 36), ACPI_OK);

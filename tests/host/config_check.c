@@ -68,18 +68,18 @@ static struct msgs run(void)
 }
 
 /* The table produces exactly this one message. */
-#define expect_one(want)                                                                   \
-	do {                                                                               \
-		struct msgs m_ = run();                                                    \
-		assert_int_equal(m_.n, 1);                                                 \
-		assert_string_equal(m_.text[0], (want));                                   \
+#define expect_one(want)                                 \
+	do {                                             \
+		struct msgs m_ = run();                  \
+		assert_int_equal(m_.n, 1);               \
+		assert_string_equal(m_.text[0], (want)); \
 	} while (0)
 
-#define expect_none()                                                                      \
-	do {                                                                               \
-		struct msgs m_ = run();                                                    \
-		if (m_.n)                                                                  \
-			fail_msg("unexpected: %s", m_.text[0]);                            \
+#define expect_none()                                           \
+	do {                                                    \
+		struct msgs m_ = run();                         \
+		if (m_.n)                                       \
+			fail_msg("unexpected: %s", m_.text[0]); \
 	} while (0)
 
 /* --- a valid table ------------------------------------------------------------ */
@@ -549,8 +549,10 @@ static void test_several_errors(void **state)
 	gc->on_crash = (enum crash_policy)9;
 	m = run();
 	assert_int_equal(m.n, 3);
-	assert_string_equal(m.text[0], "guest \"demo\": ncpus: is 0; a guest needs at least one vCPU");
-	assert_string_equal(m.text[1], "guest \"demo\": ram_size: 1 MiB is not a multiple of 2 MiB");
+	assert_string_equal(m.text[0],
+			    "guest \"demo\": ncpus: is 0; a guest needs at least one vCPU");
+	assert_string_equal(m.text[1],
+			    "guest \"demo\": ram_size: 1 MiB is not a multiple of 2 MiB");
 	assert_string_equal(m.text[2], "guest \"demo\": on_crash: 9 is neither CRASH_STOP nor "
 				       "CRASH_RESTART");
 }
@@ -615,11 +617,11 @@ static struct msgs run_platform(unsigned int g, const struct config_platform *p)
 	return m;
 }
 
-#define expect_platform_one(g, p, want)                                                    \
-	do {                                                                               \
-		struct msgs m_ = run_platform((g), (p));                                   \
-		assert_int_equal(m_.n, 1);                                                 \
-		assert_string_equal(m_.text[0], (want));                                   \
+#define expect_platform_one(g, p, want)                  \
+	do {                                             \
+		struct msgs m_ = run_platform((g), (p)); \
+		assert_int_equal(m_.n, 1);               \
+		assert_string_equal(m_.text[0], (want)); \
 	} while (0)
 
 static void test_platform_ok(void **state)
@@ -642,8 +644,9 @@ static void test_platform_cpu_index_missing(void **state)
 	(void)state;
 	p.ncpus = 2;
 	cfg.guests[0].cpus[0] = 5;
-	expect_platform_one(0, &p, "guest \"demo\": cpus[0]: CPU index 5 does not exist (this "
-				   "machine has 2)");
+	expect_platform_one(0, &p,
+			    "guest \"demo\": cpus[0]: CPU index 5 does not exist (this "
+			    "machine has 2)");
 }
 
 static void test_platform_apic_missing(void **state)
@@ -653,8 +656,9 @@ static void test_platform_apic_missing(void **state)
 	(void)state;
 	cfg.guests[0].cpu_ref = CPU_BY_APIC_ID;
 	cfg.guests[0].cpus[0] = 9;
-	expect_platform_one(0, &p, "guest \"demo\": cpus[0]: APIC id 9 is not present on this "
-				   "machine");
+	expect_platform_one(0, &p,
+			    "guest \"demo\": cpus[0]: APIC id 9 is not present on this "
+			    "machine");
 }
 
 static void test_platform_ram_short(void **state)
@@ -664,8 +668,9 @@ static void test_platform_ram_short(void **state)
 	(void)state;
 	cfg.guests[0].ram_size = MiB(64);
 	p.free_ram = MiB(30) + 12345;
-	expect_platform_one(0, &p, "guest \"demo\": ram_size: needs 64 MiB of RAM, only 30 MiB "
-				   "free");
+	expect_platform_one(0, &p,
+			    "guest \"demo\": ram_size: needs 64 MiB of RAM, only 30 MiB "
+			    "free");
 	p.free_ram = MiB(64);
 	assert_int_equal(run_platform(0, &p).n, 0);
 }
@@ -701,8 +706,9 @@ static void test_platform_mixed_index_then_apic(void **state)
 	db->cpus[0] = 2;
 	expect_none(); /* invisible without the machine */
 	assert_int_equal(run_platform(1, &p).n, 0);
-	expect_platform_one(2, &p, "guest \"db\": cpus[0]: APIC id 2 is CPU index 1, which is "
-				   "already given to guest \"web\"");
+	expect_platform_one(2, &p,
+			    "guest \"db\": cpus[0]: APIC id 2 is CPU index 1, which is "
+			    "already given to guest \"web\"");
 }
 
 static void test_platform_mixed_apic_then_index(void **state)
@@ -716,8 +722,9 @@ static void test_platform_mixed_apic_then_index(void **state)
 	db->ncpus = 2;
 	db->cpus[0] = 3;
 	db->cpus[1] = 2; /* APIC id 4 */
-	expect_platform_one(2, &p, "guest \"db\": cpus[1]: CPU index 2 is APIC id 4, which is "
-				   "already given to guest \"web\"");
+	expect_platform_one(2, &p,
+			    "guest \"db\": cpus[1]: CPU index 2 is APIC id 4, which is "
+			    "already given to guest \"web\"");
 }
 
 static void test_platform_guest_out_of_range(void **state)

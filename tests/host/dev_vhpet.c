@@ -133,8 +133,8 @@ static void test_linux_periodic(void **state)
 	setup(&h);
 	wr(&h, VHPET_GEN_CONF, 4, VHPET_LEG_RT_CNF, 0);
 	cnt = rd(&h, VHPET_MAIN_COUNTER, 4, now);
-	wr(&h, VHPET_TN_CONF(0), 4, VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | VHPET_TN_VAL_SET |
-					    VHPET_TN_32MODE, now);
+	wr(&h, VHPET_TN_CONF(0), 4,
+	   VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | VHPET_TN_VAL_SET | VHPET_TN_32MODE, now);
 	wr(&h, VHPET_TN_CMP(0), 4, cnt + delta, now);
 	wr(&h, VHPET_TN_CMP(0), 4, delta, now);
 	assert_int_equal(rd(&h, VHPET_TN_CONF(0), 4, now) & VHPET_TN_VAL_SET, 0);
@@ -275,8 +275,8 @@ static void test_64bit_halves(void **state)
 	vhpet_advance(&h, 0x10 * 100);
 	assert_int_equal(pulses[22], 1);
 	/* 64-bit periodic: the accumulator steps by the period. */
-	wr(&h, VHPET_TN_CONF(2), 8, VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | VHPET_TN_VAL_SET |
-					     22 << 9, 0x10 * 100);
+	wr(&h, VHPET_TN_CONF(2), 8,
+	   VHPET_TN_INT_ENB | VHPET_TN_TYPE_PERIODIC | VHPET_TN_VAL_SET | 22 << 9, 0x10 * 100);
 	wr(&h, VHPET_TN_CMP(2), 8, 0x100000020ull, 0x10 * 100);
 	wr(&h, VHPET_TN_CMP(2), 8, 0x30, 0x10 * 100);
 	assert_int_equal(vhpet_next_deadline(&h), 0x20 * 100);

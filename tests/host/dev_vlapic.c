@@ -162,7 +162,8 @@ static void test_xapic_roundtrip(void **state)
 	wr(&l, VLAPIC_DFR, 0xffffffff, 0);
 	assert_int_equal(rd(&l, VLAPIC_DFR, 0), 0xffffffff);
 	wr(&l, VLAPIC_LVT_TIMER, 0xffffffff, 0);
-	assert_int_equal(rd(&l, VLAPIC_LVT_TIMER, 0), 0x100ff); /* mode 11 reserved: old mode kept */
+	assert_int_equal(rd(&l, VLAPIC_LVT_TIMER, 0),
+			 0x100ff); /* mode 11 reserved: old mode kept */
 	wr(&l, VLAPIC_LVT_TIMER, 0x0004ffff, 0);
 	assert_int_equal(rd(&l, VLAPIC_LVT_TIMER, 0), 0x400ff);
 	wr(&l, VLAPIC_LVT_THERMAL, 0xffffffff, 0);
@@ -273,8 +274,8 @@ static void test_x2apic_roundtrip(void **state)
 	mwr(&l, 0x83e, 0xb, 0);
 	assert_int_equal(mrd(&l, 0x83e, 0), 0xb);
 	mwr(&l, 0x838, 0xffffffff, 0);
-	assert_int_equal(mrd(&l, 0x838, 0), 0);   /* TSC-deadline mode: ignored */
-	mwr(&l, 0x832, 0x000ef, 0);               /* one-shot */
+	assert_int_equal(mrd(&l, 0x838, 0), 0); /* TSC-deadline mode: ignored */
+	mwr(&l, 0x832, 0x000ef, 0);		/* one-shot */
 	mwr(&l, 0x838, 0xffffffff, 0);
 	assert_int_equal(mrd(&l, 0x838, 0), 0xffffffff);
 	assert_int_equal(mrd(&l, 0x839, 0), 0xffffffff);
@@ -290,42 +291,37 @@ static void test_x2apic_roundtrip(void **state)
 static void test_x2apic_gp(void **state)
 {
 	static const uint32_t bad_reads[] = {
-		0x800, 0x801, 0x804, 0x805, 0x806, 0x807,
-		0x809,        /* APR: xAPIC only */
-		0x80b,        /* EOI: write-only */
-		0x80c,        /* RRD */
-		0x80e,        /* DFR: xAPIC only */
-		0x829, 0x82a, 0x82b, 0x82c, 0x82d, 0x82e,
-		0x831,        /* ICR high: one 64-bit ICR */
-		0x83a, 0x83b, 0x83c, 0x83d,
-		0x83f,        /* SELF IPI: write-only */
+		0x800, 0x801, 0x804, 0x805, 0x806, 0x807, 0x809, /* APR: xAPIC only */
+		0x80b,						 /* EOI: write-only */
+		0x80c,						 /* RRD */
+		0x80e,						 /* DFR: xAPIC only */
+		0x829, 0x82a, 0x82b, 0x82c, 0x82d, 0x82e, 0x831, /* ICR high: one 64-bit ICR */
+		0x83a, 0x83b, 0x83c, 0x83d, 0x83f,		 /* SELF IPI: write-only */
 		0x840, 0x8ff, 0x7ff, 0x900, 0x1b,
 	};
 	static const uint32_t read_only[] = {
 		0x802, 0x803, 0x80a, 0x80d, 0x810, 0x817, 0x818, 0x81f, 0x820, 0x827, 0x839,
 	};
-	static const struct { uint32_t msr; uint64_t val; } bad_writes[] = {
-		{ 0x808, 0x100 },                 /* TPR bits 31:8 */
-		{ 0x808, 1ull << 32 },            /* bits 63:32 of a 32-bit register */
-		{ 0x80b, 1 },                     /* EOI: only 0 */
-		{ 0x80f, 0x1000 },                /* EOI-broadcast suppression unsupported */
-		{ 0x828, 1 },                     /* ESR: only 0 */
-		{ 0x82f, 0x800 },                 /* LVT bit 11 */
-		{ 0x832, 0x60000 },               /* timer mode 11b */
-		{ 0x832, 0x80000 },
-		{ 0x833, 0x20000 },
-		{ 0x835, 0x800 },
-		{ 0x837, 0x700 },                 /* error LVT has no delivery mode */
-		{ 0x830, 0x1000 },                /* ICR delivery status (gone in x2APIC) */
-		{ 0x830, 0x2000 },
-		{ 0x830, 0x10000 },
-		{ 0x830, 0x100000 },
-		{ 0x830, 0x80000000 },
-		{ 0x831, 0 },                     /* ICR high */
-		{ 0x83e, 0x4 },                   /* DCR bit 2 */
-		{ 0x838, 1ull << 32 },
-		{ 0x83f, 0x100 },                 /* SELF IPI vector only */
-		{ 0x809, 0 }, { 0x80e, 0 }, { 0x80c, 0 }, { 0x800, 0 }, { 0x8ff, 0 },
+	static const struct {
+		uint32_t msr;
+		uint64_t val;
+	} bad_writes[] = {
+		{ 0x808, 0x100 },      /* TPR bits 31:8 */
+		{ 0x808, 1ull << 32 }, /* bits 63:32 of a 32-bit register */
+		{ 0x80b, 1 },	       /* EOI: only 0 */
+		{ 0x80f, 0x1000 },     /* EOI-broadcast suppression unsupported */
+		{ 0x828, 1 },	       /* ESR: only 0 */
+		{ 0x82f, 0x800 },      /* LVT bit 11 */
+		{ 0x832, 0x60000 },    /* timer mode 11b */
+		{ 0x832, 0x80000 },    { 0x833, 0x20000 }, { 0x835, 0x800 },
+		{ 0x837, 0x700 },  /* error LVT has no delivery mode */
+		{ 0x830, 0x1000 }, /* ICR delivery status (gone in x2APIC) */
+		{ 0x830, 0x2000 },     { 0x830, 0x10000 }, { 0x830, 0x100000 },
+		{ 0x830, 0x80000000 }, { 0x831, 0 },	 /* ICR high */
+		{ 0x83e, 0x4 },				 /* DCR bit 2 */
+		{ 0x838, 1ull << 32 }, { 0x83f, 0x100 }, /* SELF IPI vector only */
+		{ 0x809, 0 },	       { 0x80e, 0 },	   { 0x80c, 0 },
+		{ 0x800, 0 },	       { 0x8ff, 0 },
 	};
 	struct vlapic l;
 	uint64_t v;
@@ -364,8 +360,12 @@ static void test_x2apic_gp(void **state)
 
 static void test_ppr_tpr(void **state)
 {
-	static const struct { uint32_t tpr; int isr; uint32_t ppr; } t[] = {
-		{ 0x00, -1, 0x00 }, { 0x35, -1, 0x35 }, { 0x35, 0x31, 0x35 },
+	static const struct {
+		uint32_t tpr;
+		int isr;
+		uint32_t ppr;
+	} t[] = {
+		{ 0x00, -1, 0x00 },   { 0x35, -1, 0x35 },   { 0x35, 0x31, 0x35 },
 		{ 0x35, 0x3f, 0x35 }, { 0x35, 0x40, 0x40 }, { 0x35, 0xef, 0xe0 },
 		{ 0xf0, 0xef, 0xf0 }, { 0x0f, 0x10, 0x10 }, { 0x10, 0x1f, 0x10 },
 	};
@@ -408,10 +408,10 @@ static void test_apr(void **state)
 	setup(&l, 0);
 	sw_enable(&l);
 	wr(&l, VLAPIC_TPR, 0x55, 0);
-	assert_int_equal(rd(&l, VLAPIC_APR, 0), 0x55);  /* nothing pending */
-	vlapic_set_irq(&l, 0x61, false);               /* IRRV above TPR */
+	assert_int_equal(rd(&l, VLAPIC_APR, 0), 0x55); /* nothing pending */
+	vlapic_set_irq(&l, 0x61, false);	       /* IRRV above TPR */
 	assert_int_equal(rd(&l, VLAPIC_APR, 0), 0x60);
-	vlapic_ack(&l, 0x61);                          /* ISRV 0x61: max(5 & 6, 0) = 4 */
+	vlapic_ack(&l, 0x61); /* ISRV 0x61: max(5 & 6, 0) = 4 */
 	assert_int_equal(rd(&l, VLAPIC_APR, 0), 0x40);
 }
 
@@ -433,19 +433,19 @@ static void test_irr_isr_eoi_nested(void **state)
 	assert_int_equal(rd(&l, VLAPIC_ISR + 0x20, 0), 1u << 18);
 	assert_int_equal(rd(&l, VLAPIC_IRR + 0x20, 0), 0);
 	assert_int_equal(rd(&l, VLAPIC_PPR, 0), 0x50);
-	assert_int_equal(vlapic_pending(&l), -1);      /* 0x31 below class 5 */
-	vlapic_set_irq(&l, 0x5f, false);               /* same class: held */
+	assert_int_equal(vlapic_pending(&l), -1); /* 0x31 below class 5 */
+	vlapic_set_irq(&l, 0x5f, false);	  /* same class: held */
 	assert_int_equal(vlapic_pending(&l), -1);
-	vlapic_set_irq(&l, 0x60, false);               /* nests */
+	vlapic_set_irq(&l, 0x60, false); /* nests */
 	assert_int_equal(vlapic_pending(&l), 0x60);
 	vlapic_ack(&l, 0x60);
 	assert_int_equal(rd(&l, VLAPIC_PPR, 0), 0x60);
 	assert_int_equal(vlapic_pending(&l), -1);
-	wr(&l, VLAPIC_EOI, 0, 0);                      /* retires 0x60 */
+	wr(&l, VLAPIC_EOI, 0, 0); /* retires 0x60 */
 	assert_int_equal(rd(&l, VLAPIC_ISR + 0x30, 0), 0);
 	assert_int_equal(rd(&l, VLAPIC_ISR + 0x20, 0), 1u << 18);
 	assert_int_equal(vlapic_pending(&l), -1);
-	wr(&l, VLAPIC_EOI, 0, 0);                      /* retires 0x52 */
+	wr(&l, VLAPIC_EOI, 0, 0); /* retires 0x52 */
 	assert_int_equal(rd(&l, VLAPIC_PPR, 0), 0);
 	assert_int_equal(vlapic_pending(&l), 0x5f);
 	vlapic_ack(&l, 0x5f);
@@ -454,7 +454,7 @@ static void test_irr_isr_eoi_nested(void **state)
 	assert_int_equal(vlapic_pending(&l), 0x31);
 	vlapic_ack(&l, 0x31);
 	wr(&l, VLAPIC_EOI, 0, 0);
-	wr(&l, VLAPIC_EOI, 0, 0);                      /* spurious EOI: harmless */
+	wr(&l, VLAPIC_EOI, 0, 0); /* spurious EOI: harmless */
 	assert_int_equal(vlapic_pending(&l), -1);
 	for (unsigned int i = 0; i < 8; i++)
 		assert_int_equal(rd(&l, VLAPIC_ISR + 0x10 * i, 0), 0);
@@ -480,9 +480,9 @@ static void test_eoi_level(void **state)
 	assert_int_equal(mrd(&l, 0x818 + 2, 0), 1u << 1);
 	vlapic_ack(&l, 0x42);
 	vlapic_ack(&l, 0x41);
-	mwr(&l, 0x80b, 0, 0);                          /* 0x42, edge */
+	mwr(&l, 0x80b, 0, 0); /* 0x42, edge */
 	assert_int_equal(eoi_count, 0);
-	mwr(&l, 0x80b, 0, 0);                          /* 0x41, level */
+	mwr(&l, 0x80b, 0, 0); /* 0x41, level */
 	assert_int_equal(eoi_count, 1);
 	assert_int_equal(eoi_vectors[0], 0x41);
 	/* The same vector re-accepted as edge clears its TMR bit. */
@@ -531,7 +531,7 @@ static void test_illegal_vectors(void **state)
 	wr(&l, VLAPIC_ICR_LO, 0x0000000f, 0);
 	assert_int_equal(ipi_count, 1);
 	assert_int_equal(esr(&l), VLAPIC_ESR_SEND_ILLEGAL);
-	wr(&l, VLAPIC_ICR_LO, 0x00000603, 0);          /* SIPI page 3: fine */
+	wr(&l, VLAPIC_ICR_LO, 0x00000603, 0); /* SIPI page 3: fine */
 	assert_int_equal(esr(&l), 0);
 }
 
@@ -544,11 +544,11 @@ static void test_sw_disable(void **state)
 	wr(&l, VLAPIC_LVT_TIMER, 0x20030, 0);
 	wr(&l, VLAPIC_LVT_LINT0, 0x700, 0);
 	vlapic_set_irq(&l, 0x80, false);
-	wr(&l, VLAPIC_SVR, 0x0ff, 0);                  /* software disable */
+	wr(&l, VLAPIC_SVR, 0x0ff, 0); /* software disable */
 	assert_false(vlapic_sw_enabled(&l));
 	assert_int_equal(rd(&l, VLAPIC_LVT_TIMER, 0), 0x30030);
 	assert_int_equal(rd(&l, VLAPIC_LVT_LINT0, 0), 0x10700);
-	wr(&l, VLAPIC_LVT_LINT0, 0x700, 0);            /* mask stays */
+	wr(&l, VLAPIC_LVT_LINT0, 0x700, 0); /* mask stays */
 	assert_int_equal(rd(&l, VLAPIC_LVT_LINT0, 0), 0x10700);
 	assert_false(vlapic_set_irq(&l, 0x81, false)); /* not accepted */
 	assert_int_equal(vlapic_pending(&l), 0x80);    /* held, still handled */
@@ -568,7 +568,11 @@ static void send_xapic(struct vlapic *l, uint8_t dest, uint32_t lo)
 
 static void test_icr_decode(void **state)
 {
-	static const struct { uint32_t lo; uint8_t mode; bool level, trig; } modes[] = {
+	static const struct {
+		uint32_t lo;
+		uint8_t mode;
+		bool level, trig;
+	} modes[] = {
 		{ 0x00004031, VLAPIC_DM_FIXED, true, false },
 		{ 0x00000131, VLAPIC_DM_LOWPRI, false, false },
 		{ 0x00004200, VLAPIC_DM_SMI, true, false },
@@ -647,8 +651,12 @@ static void test_self_ipi(void **state)
 
 static struct vlapic_ipi ipi_to(uint32_t dest, bool logical, uint8_t sh, bool x2)
 {
-	return (struct vlapic_ipi){ .dest = dest, .logical = logical, .shorthand = sh,
-				    .x2apic = x2, .mode = VLAPIC_DM_FIXED, .vector = 0x40 };
+	return (struct vlapic_ipi){ .dest = dest,
+				    .logical = logical,
+				    .shorthand = sh,
+				    .x2apic = x2,
+				    .mode = VLAPIC_DM_FIXED,
+				    .vector = 0x40 };
 }
 
 static void test_match_physical(void **state)
@@ -765,8 +773,10 @@ static void test_match_shorthand(void **state)
 
 /* ---- timer ---------------------------------------------------------------- */
 
-static const struct { uint32_t dcr, div; } divs[] = {
-	{ 0x0, 2 }, { 0x1, 4 }, { 0x2, 8 }, { 0x3, 16 },
+static const struct {
+	uint32_t dcr, div;
+} divs[] = {
+	{ 0x0, 2 },  { 0x1, 4 },  { 0x2, 8 },	{ 0x3, 16 },
 	{ 0x8, 32 }, { 0x9, 64 }, { 0xa, 128 }, { 0xb, 1 },
 };
 
@@ -810,13 +820,13 @@ static void test_timer_periodic(void **state)
 	setup(&l, 0);
 	sw_enable(&l);
 	wr(&l, VLAPIC_LVT_TIMER, 0x20050, 0);
-	wr(&l, VLAPIC_TIMER_DCR, 0x3, 0);              /* divide by 16 */
+	wr(&l, VLAPIC_TIMER_DCR, 0x3, 0); /* divide by 16 */
 	wr(&l, VLAPIC_TIMER_ICR, 100, t0);
 	for (unsigned int k = 1; k <= 5; k++) {
 		uint64_t dl = t0 + k * p;
 
 		assert_int_equal(vlapic_next_deadline(&l), dl);
-		vlapic_advance(&l, dl + 7);              /* the caller is late */
+		vlapic_advance(&l, dl + 7); /* the caller is late */
 		assert_int_equal(vlapic_pending(&l), 0x50);
 		vlapic_ack(&l, 0x50);
 		vlapic_eoi(&l);
@@ -852,13 +862,13 @@ static void test_timer_rewrite_and_mode_change(void **state)
 	setup(&l, 0);
 	sw_enable(&l);
 	wr(&l, VLAPIC_LVT_TIMER, 0x40, 0);
-	wr(&l, VLAPIC_TIMER_DCR, 0xb, 0);              /* divide by 1 */
+	wr(&l, VLAPIC_TIMER_DCR, 0xb, 0); /* divide by 1 */
 	wr(&l, VLAPIC_TIMER_ICR, 500, 0);
-	wr(&l, VLAPIC_TIMER_ICR, 500, 300);            /* restarts */
+	wr(&l, VLAPIC_TIMER_ICR, 500, 300); /* restarts */
 	assert_int_equal(vlapic_next_deadline(&l), 800);
 	/* Divide change mid-count: remaining count at the new rate. */
 	assert_int_equal(rd(&l, VLAPIC_TIMER_CCR, 400), 400);
-	wr(&l, VLAPIC_TIMER_DCR, 0x0, 400);            /* divide by 2 */
+	wr(&l, VLAPIC_TIMER_DCR, 0x0, 400); /* divide by 2 */
 	assert_int_equal(vlapic_next_deadline(&l), 1200);
 	assert_int_equal(rd(&l, VLAPIC_TIMER_CCR, 600), 300);
 	/* One-shot -> periodic disarms (SDM 11.5.4.1). */
@@ -904,7 +914,7 @@ static void test_timer_bus_clock(void **state)
 	sw_enable(&l);
 	wr(&l, VLAPIC_LVT_TIMER, 0x20040, 0);
 	wr(&l, VLAPIC_TIMER_DCR, 0xb, 0);
-	wr(&l, VLAPIC_TIMER_ICR, 1, 0);                /* a period of 333.3 ns */
+	wr(&l, VLAPIC_TIMER_ICR, 1, 0); /* a period of 333.3 ns */
 	for (uint64_t k = 1; k <= 10; k++) {
 		dl = (k * 1000 + 2) / 3;
 		assert_int_equal(vlapic_next_deadline(&l), dl);
@@ -919,7 +929,7 @@ static void test_timer_bus_clock(void **state)
 	setup_cfg(&l, 0, 4000000000ull, 0, 0);
 	sw_enable(&l);
 	wr(&l, VLAPIC_LVT_TIMER, 0x40, 0);
-	wr(&l, VLAPIC_TIMER_DCR, 0xa, 0);               /* 128 */
+	wr(&l, VLAPIC_TIMER_DCR, 0xa, 0); /* 128 */
 	wr(&l, VLAPIC_TIMER_ICR, 0xffffffff, 1ull << 61);
 	dl = vlapic_next_deadline(&l);
 	assert_int_equal(dl, (1ull << 61) + (0xffffffffull * 128 + 3) / 4);

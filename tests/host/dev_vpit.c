@@ -173,7 +173,7 @@ static void test_counter_latch(void **state)
 	setup(&pit);
 	outb(&pit, 0x43, 0x34, 0);
 	outb(&pit, 0x40, 0x00, 0);
-	outb(&pit, 0x40, 0x50, 0); /* 0x5000 */
+	outb(&pit, 0x40, 0x50, 0);  /* 0x5000 */
 	outb(&pit, 0x43, 0x00, t1); /* latch channel 0 */
 	outb(&pit, 0x43, 0x00, t2); /* ignored: already latched */
 	assert_int_equal(inb(&pit, 0x40, t2), (0x5000 - 1000) & 0xff);
@@ -190,8 +190,8 @@ static void test_readback(void **state)
 	uint64_t t = ns_of(10);
 	(void)state;
 	setup(&pit);
-	outb(&pit, 0x43, 0x34, 0); /* ch0, lsb/msb, mode 2, binary */
-	outb(&pit, 0x43, 0xe2, 0); /* read-back status of ch0 */
+	outb(&pit, 0x43, 0x34, 0);				  /* ch0, lsb/msb, mode 2, binary */
+	outb(&pit, 0x43, 0xe2, 0);				  /* read-back status of ch0 */
 	assert_int_equal(inb(&pit, 0x40, 0), 0x80 | 0x40 | 0x34); /* OUT high, null count */
 	outb(&pit, 0x40, 0x10, 0);
 	outb(&pit, 0x40, 0x00, 0);
@@ -309,8 +309,8 @@ static void test_null_count_and_partial_write(void **state)
 	setup(&pit);
 	outb(&pit, 0x43, 0x30, 0);
 	outb(&pit, 0x40, 0x00, 0);
-	outb(&pit, 0x40, 0x10, 0); /* 0x1000 */
-	outb(&pit, 0x43, 0xe2, ns_of(5)); /* status only */
+	outb(&pit, 0x40, 0x10, 0);			   /* 0x1000 */
+	outb(&pit, 0x43, 0xe2, ns_of(5));		   /* status only */
 	assert_int_equal(inb(&pit, 0x40, ns_of(5)), 0x30); /* OUT low, count loaded */
 	/* Mode 0: the first byte of a new count stops counting. */
 	outb(&pit, 0x40, 0x00, ns_of(0x100));

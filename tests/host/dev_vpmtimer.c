@@ -28,8 +28,8 @@ static void test_rate(void **state)
 	assert_int_equal(inl(&pm, 0x408, 280), 1);
 	assert_int_equal(inl(&pm, 0x408, 279), 0);
 	/* 2^24 ticks = 4.687 s: wraps to 0 */
-	uint64_t wrap = (uint64_t)(((unsigned __int128)1 << 24) * 1000000000u + VPMTIMER_HZ - 1) /
-			VPMTIMER_HZ;
+	uint64_t wrap =
+	    (uint64_t)(((unsigned __int128)1 << 24) * 1000000000u + VPMTIMER_HZ - 1) / VPMTIMER_HZ;
 	assert_int_equal(inl(&pm, 0x408, wrap - 1), 0xffffff);
 	assert_int_equal(inl(&pm, 0x408, wrap), 0);
 	/* 100 days in: no overflow in the math, bits 31:24 stay zero */
@@ -39,7 +39,8 @@ static void test_rate(void **state)
 	/* the 64-bit-only math agrees with 128-bit math up to the top */
 	for (t = UINT64_MAX; t > 1000; t -= t / 7)
 		assert_int_equal(inl(&pm, 0x408, t),
-				 (uint32_t)((unsigned __int128)t * 3579545 / 1000000000) & 0xffffff);
+				 (uint32_t)((unsigned __int128)t * 3579545 / 1000000000) &
+				     0xffffff);
 }
 
 static void test_monotonic(void **state)

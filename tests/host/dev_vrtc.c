@@ -71,7 +71,8 @@ static void test_epoch_bcd(void **state)
 	(void)state;
 	setup(&rtc, 1700000000); /* Tue 2023-11-14 22:13:20 */
 	expect_time(&rtc, 0, (const uint8_t[]){ 0x20, 0x13, 0x22, 3, 0x14, 0x11, 0x23, 0x20 });
-	expect_time(&rtc, SEC - 1, (const uint8_t[]){ 0x20, 0x13, 0x22, 3, 0x14, 0x11, 0x23, 0x20 });
+	expect_time(&rtc, SEC - 1,
+		    (const uint8_t[]){ 0x20, 0x13, 0x22, 3, 0x14, 0x11, 0x23, 0x20 });
 	expect_time(&rtc, SEC, (const uint8_t[]){ 0x21, 0x13, 0x22, 3, 0x14, 0x11, 0x23, 0x20 });
 	/* 400 days, 1 h 2 min 3 s later: Wed 2024-12-18 23:15:23 */
 	expect_time(&rtc, (400ull * 86400 + 3723) * SEC + 5,
@@ -340,7 +341,7 @@ static void test_12h_alarm_and_divider_reset(void **state)
 {
 	struct vrtc rtc;
 	(void)state;
-	setup(&rtc, 1700000000); /* 22:13:20 */
+	setup(&rtc, 1700000000);	 /* 22:13:20 */
 	cmos_write(&rtc, 0x0b, 0x20, 0); /* AIE, 12 h, BCD */
 	cmos_write(&rtc, 0x05, 0x90, 0); /* 10 PM */
 	cmos_write(&rtc, 0x03, 0x14, 0);

@@ -52,7 +52,10 @@ static void elf_begin(bool sixty_four, uint64_t entry, unsigned int phnum)
 {
 	memset(image, 0, sizeof(image));
 	is64 = sixty_four;
-	memcpy(image, "\x7f" "ELF", 4);
+	memcpy(image,
+	       "\x7f"
+	       "ELF",
+	       4);
 	image[4] = is64 ? 2 : 1; /* class */
 	image[5] = 1;		 /* little endian */
 	image[6] = 1;		 /* version */
@@ -432,9 +435,8 @@ static void test_error_message_is_truncated_to_the_buffer(void **state)
 	image[1] = 'X';
 	finish();
 	memset(small, 'z', sizeof(small));
-	assert_int_equal(elf_load(img, image_size, ram, RAM_SIZE, MIN_ADDR, &info, small,
-				  sizeof(small)),
-			 -1);
+	assert_int_equal(
+	    elf_load(img, image_size, ram, RAM_SIZE, MIN_ADDR, &info, small, sizeof(small)), -1);
 	assert_string_equal(small, "not an ");
 }
 

@@ -31,14 +31,15 @@ static uint64_t rnd(void)
 }
 
 static const uint8_t one_byte[] = {
-	0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19,
-	0x1a, 0x1b, 0x20, 0x21, 0x22, 0x23, 0x28, 0x29, 0x2a, 0x2b, 0x30, 0x31, 0x32, 0x33,
-	0x38, 0x39, 0x3a, 0x3b, 0x63, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88,
-	0x89, 0x8a, 0x8b, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xaa, 0xab, 0xc6, 0xc7, 0xf6,
-	0xf7,
+	0x00, 0x01, 0x02, 0x03, 0x08, 0x09, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x18, 0x19, 0x1a,
+	0x1b, 0x20, 0x21, 0x22, 0x23, 0x28, 0x29, 0x2a, 0x2b, 0x30, 0x31, 0x32, 0x33, 0x38, 0x39,
+	0x3a, 0x3b, 0x63, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b,
+	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xaa, 0xab, 0xc6, 0xc7, 0xf6, 0xf7,
 };
 static const uint8_t two_byte[] = { 0xa3, 0xab, 0xb3, 0xbb, 0xba, 0xb6, 0xb7, 0xbe, 0xbf, 0xc3 };
-static const uint8_t prefixes[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0xf0, 0xf2, 0xf3 };
+static const uint8_t prefixes[] = {
+	0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0xf0, 0xf2, 0xf3
+};
 
 /* Legacy-prefix facts about a stream (REX skipped in 64-bit mode). */
 static bool has_prefix(const uint8_t *b, unsigned int codesize, uint8_t which)
@@ -59,17 +60,38 @@ static bool in_scope(const cs_insn *ci)
 {
 	const uint8_t *op = ci->detail->x86.opcode;
 
-	if (op[0] == 0x0f ? !memchr(two_byte, op[1], sizeof(two_byte)) :
-			    !memchr(one_byte, op[0], sizeof(one_byte)))
+	if (op[0] == 0x0f ? !memchr(two_byte, op[1], sizeof(two_byte))
+			  : !memchr(one_byte, op[0], sizeof(one_byte)))
 		return false;
 	switch (ci->id) {
-	case X86_INS_MOV: case X86_INS_MOVABS: case X86_INS_MOVZX: case X86_INS_MOVSX:
-	case X86_INS_MOVSXD: case X86_INS_ADD: case X86_INS_OR: case X86_INS_ADC:
-	case X86_INS_SBB: case X86_INS_AND: case X86_INS_SUB: case X86_INS_XOR:
-	case X86_INS_CMP: case X86_INS_TEST: case X86_INS_XCHG: case X86_INS_BT:
-	case X86_INS_BTS: case X86_INS_BTR: case X86_INS_BTC: case X86_INS_MOVSB:
-	case X86_INS_MOVSW: case X86_INS_MOVSD: case X86_INS_MOVSQ: case X86_INS_STOSB:
-	case X86_INS_STOSW: case X86_INS_STOSD: case X86_INS_STOSQ: case X86_INS_MOVNTI:
+	case X86_INS_MOV:
+	case X86_INS_MOVABS:
+	case X86_INS_MOVZX:
+	case X86_INS_MOVSX:
+	case X86_INS_MOVSXD:
+	case X86_INS_ADD:
+	case X86_INS_OR:
+	case X86_INS_ADC:
+	case X86_INS_SBB:
+	case X86_INS_AND:
+	case X86_INS_SUB:
+	case X86_INS_XOR:
+	case X86_INS_CMP:
+	case X86_INS_TEST:
+	case X86_INS_XCHG:
+	case X86_INS_BT:
+	case X86_INS_BTS:
+	case X86_INS_BTR:
+	case X86_INS_BTC:
+	case X86_INS_MOVSB:
+	case X86_INS_MOVSW:
+	case X86_INS_MOVSD:
+	case X86_INS_MOVSQ:
+	case X86_INS_STOSB:
+	case X86_INS_STOSW:
+	case X86_INS_STOSD:
+	case X86_INS_STOSQ:
+	case X86_INS_MOVNTI:
 		return true;
 	default:
 		return false;
@@ -80,11 +102,13 @@ static bool in_scope(const cs_insn *ci)
 static bool same_op(const struct emul_insn *in, unsigned int id)
 {
 	static const unsigned int alu[] = {
-		[EMUL_OP_ADD] = X86_INS_ADD, [EMUL_OP_OR] = X86_INS_OR, [EMUL_OP_ADC] = X86_INS_ADC,
-		[EMUL_OP_SBB] = X86_INS_SBB, [EMUL_OP_AND] = X86_INS_AND, [EMUL_OP_SUB] = X86_INS_SUB,
-		[EMUL_OP_XOR] = X86_INS_XOR, [EMUL_OP_CMP] = X86_INS_CMP, [EMUL_OP_TEST] = X86_INS_TEST,
-		[EMUL_OP_XCHG] = X86_INS_XCHG, [EMUL_OP_BT] = X86_INS_BT, [EMUL_OP_BTS] = X86_INS_BTS,
-		[EMUL_OP_BTR] = X86_INS_BTR, [EMUL_OP_BTC] = X86_INS_BTC,
+		[EMUL_OP_ADD] = X86_INS_ADD,   [EMUL_OP_OR] = X86_INS_OR,
+		[EMUL_OP_ADC] = X86_INS_ADC,   [EMUL_OP_SBB] = X86_INS_SBB,
+		[EMUL_OP_AND] = X86_INS_AND,   [EMUL_OP_SUB] = X86_INS_SUB,
+		[EMUL_OP_XOR] = X86_INS_XOR,   [EMUL_OP_CMP] = X86_INS_CMP,
+		[EMUL_OP_TEST] = X86_INS_TEST, [EMUL_OP_XCHG] = X86_INS_XCHG,
+		[EMUL_OP_BT] = X86_INS_BT,     [EMUL_OP_BTS] = X86_INS_BTS,
+		[EMUL_OP_BTR] = X86_INS_BTR,   [EMUL_OP_BTC] = X86_INS_BTC,
 	};
 	unsigned int s = in->opsize;
 
@@ -96,11 +120,15 @@ static bool same_op(const struct emul_insn *in, unsigned int id)
 	case EMUL_OP_MOVSX:
 		return id == X86_INS_MOVSX || id == X86_INS_MOVSXD;
 	case EMUL_OP_MOVS:
-		return id == (s == 1 ? X86_INS_MOVSB : s == 2 ? X86_INS_MOVSW :
-			      s == 4 ? X86_INS_MOVSD : X86_INS_MOVSQ);
+		return id == (s == 1   ? X86_INS_MOVSB
+			      : s == 2 ? X86_INS_MOVSW
+			      : s == 4 ? X86_INS_MOVSD
+				       : X86_INS_MOVSQ);
 	case EMUL_OP_STOS:
-		return id == (s == 1 ? X86_INS_STOSB : s == 2 ? X86_INS_STOSW :
-			      s == 4 ? X86_INS_STOSD : X86_INS_STOSQ);
+		return id == (s == 1   ? X86_INS_STOSB
+			      : s == 2 ? X86_INS_STOSW
+			      : s == 4 ? X86_INS_STOSD
+				       : X86_INS_STOSQ);
 	default:
 		return in->op < ARRAY_SIZE(alu) && alu[in->op] == id;
 	}
@@ -108,15 +136,15 @@ static bool same_op(const struct emul_insn *in, unsigned int id)
 
 static const char *reg_name(unsigned int reg, unsigned int size, bool high8)
 {
-	static const char *n8[] = { "al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil",
+	static const char *n8[] = { "al",  "cl",  "dl",	  "bl",	  "spl",  "bpl",  "sil",  "dil",
 				    "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b" };
 	static const char *h8[] = { "ah", "ch", "dh", "bh" };
-	static const char *n16[] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
+	static const char *n16[] = { "ax",  "cx",  "dx",   "bx",   "sp",   "bp",   "si",   "di",
 				     "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w" };
-	static const char *n32[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+	static const char *n32[] = { "eax", "ecx", "edx",  "ebx",  "esp",  "ebp",  "esi",  "edi",
 				     "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d" };
 	static const char *n64[] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-				     "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+				     "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
 
 	if (reg >= 16)
 		return "?";
@@ -194,7 +222,8 @@ static bool opnd_eq(const struct emul_insn *in, const struct emul_operand *o, co
 		}
 		if (mm->index == EMUL_REG_NONE) {
 			if (op->mem.index != X86_REG_INVALID)
-				return BAD("unexpected index %s", cs_reg_name(handle, op->mem.index));
+				return BAD("unexpected index %s",
+					   cs_reg_name(handle, op->mem.index));
 		} else {
 			if (op->mem.index == X86_REG_INVALID ||
 			    strcmp(cs_reg_name(handle, op->mem.index),
@@ -273,7 +302,8 @@ static void check_one(const uint8_t *b, unsigned int codesize)
 		ok = cn == 1 && same_op(&in, ci->id);
 		/* Capstone 4 rejects some F2/F3-prefixed forms the CPU runs
 		 * with the prefix ignored (e.g. f2 a1, mov eax, moffs). */
-		if (!ok && cn == 0 && (has_prefix(b, codesize, 0xf2) || has_prefix(b, codesize, 0xf3))) {
+		if (!ok && cn == 0 &&
+		    (has_prefix(b, codesize, 0xf2) || has_prefix(b, codesize, 0xf3))) {
 			ok = true;
 			n_repignored++;
 		}
@@ -308,7 +338,8 @@ static void random_stream(uint8_t *b, unsigned int codesize)
 	switch (rnd() % 8) {
 	case 0:
 		break; /* fully random opcode */
-	case 1: case 2:
+	case 1:
+	case 2:
 		b[n++] = 0x0f;
 		b[n++] = two_byte[rnd() % sizeof(two_byte)];
 		break;

@@ -138,8 +138,11 @@ static void emit_mov_abs(unsigned int reg, uint32_t addr, bool store)
 /* Builds the trampoline around `insn`; returns the instruction's address. */
 static uint64_t build(const uint8_t *insn, size_t len)
 {
-	static const uint8_t save[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
-	static const uint8_t restore[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b };
+	static const uint8_t save[] = {
+		0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57
+	};
+	static const uint8_t restore[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41,
+					   0x5d, 0x41, 0x5c, 0x5d, 0x5b };
 	uint64_t at;
 
 	cp = (uint8_t *)(uintptr_t)CODE;
@@ -155,7 +158,7 @@ static uint64_t build(const uint8_t *insn, size_t len)
 	for (unsigned int r = 0; r < 16; r++)
 		emit_mov_abs(r, ST_GOUT + 8 * r, true);
 	emit_mov_abs(4, ST_HOSTSP, false);
-	emit1(0x9c); /* pushfq */
+	emit1(0x9c);					/* pushfq */
 	emit((const uint8_t[]){ 0x8f, 0x04, 0x25 }, 3); /* pop [flout] */
 	emit32(ST_FLOUT);
 	emit1(0xfc); /* cld */
@@ -173,8 +176,8 @@ enum { F_ALL, F_LOGIC, F_CF, F_NONE };
 
 struct tmpl {
 	uint8_t op[2], oplen;
-	int8_t digit;   /* /digit, or -1 */
-	uint8_t imm;    /* 0, 1 or 'z' (2 or 4 by operand size) */
+	int8_t digit; /* /digit, or -1 */
+	uint8_t imm;  /* 0, 1 or 'z' (2 or 4 by operand size) */
 	bool byteop;
 	uint8_t flags;
 	bool lockable;
@@ -198,11 +201,22 @@ static void make_templates(void)
 		uint8_t fl = logic ? F_LOGIC : F_ALL;
 
 		for (unsigned int k = 0; k < 4; k++)
-			add((struct tmpl){ { (uint8_t)(a * 8 + k) }, 1, -1, 0, !(k & 1), fl,
-					   k < 2 && a != 7, false, K_RM, false });
-		add((struct tmpl){ { 0x80 }, 1, (int8_t)a, 1, true, fl, a != 7, false, K_RM, false });
-		add((struct tmpl){ { 0x81 }, 1, (int8_t)a, 'z', false, fl, a != 7, false, K_RM, false });
-		add((struct tmpl){ { 0x83 }, 1, (int8_t)a, 1, false, fl, a != 7, false, K_RM, false });
+			add((struct tmpl){ { (uint8_t)(a * 8 + k) },
+					   1,
+					   -1,
+					   0,
+					   !(k & 1),
+					   fl,
+					   k < 2 && a != 7,
+					   false,
+					   K_RM,
+					   false });
+		add((struct tmpl){
+		    { 0x80 }, 1, (int8_t)a, 1, true, fl, a != 7, false, K_RM, false });
+		add((struct tmpl){
+		    { 0x81 }, 1, (int8_t)a, 'z', false, fl, a != 7, false, K_RM, false });
+		add((struct tmpl){
+		    { 0x83 }, 1, (int8_t)a, 1, false, fl, a != 7, false, K_RM, false });
 	}
 	add((struct tmpl){ { 0x84 }, 1, -1, 0, true, F_LOGIC, false, false, K_RM, false });
 	add((struct tmpl){ { 0x85 }, 1, -1, 0, false, F_LOGIC, false, false, K_RM, false });
@@ -216,19 +230,36 @@ static void make_templates(void)
 	add((struct tmpl){ { 0xf7 }, 1, 0, 'z', false, F_LOGIC, false, false, K_RM, false });
 	for (uint8_t o = 0xb6; o <= 0xbf; o++)
 		if ((o & 7) >= 6)
-			add((struct tmpl){ { 0x0f, o }, 2, -1, 0, false, F_NONE, false, false, K_RM,
-					   false });
+			add((struct tmpl){
+			    { 0x0f, o }, 2, -1, 0, false, F_NONE, false, false, K_RM, false });
 	/* MOVSXD: the 16-bit form differs between vendors, so no 66. */
 	add((struct tmpl){ { 0x63 }, 1, -1, 0, false, F_NONE, false, true, K_RM, false });
 	add((struct tmpl){ { 0x0f, 0xc3 }, 2, -1, 0, false, F_NONE, false, true, K_RM, false });
 	for (unsigned int b = 0; b < 4; b++) {
-		add((struct tmpl){ { 0x0f, (uint8_t)(0xa3 + 8 * b) }, 2, -1, 0, false, F_CF, b != 0,
-				   false, K_BTREG, false });
-		add((struct tmpl){ { 0x0f, 0xba }, 2, (int8_t)(4 + b), 1, false, F_CF, b != 0, false,
-				   K_RM, false });
+		add((struct tmpl){ { 0x0f, (uint8_t)(0xa3 + 8 * b) },
+				   2,
+				   -1,
+				   0,
+				   false,
+				   F_CF,
+				   b != 0,
+				   false,
+				   K_BTREG,
+				   false });
+		add((struct tmpl){ { 0x0f, 0xba },
+				   2,
+				   (int8_t)(4 + b),
+				   1,
+				   false,
+				   F_CF,
+				   b != 0,
+				   false,
+				   K_RM,
+				   false });
 	}
 	for (uint8_t o = 0xa0; o <= 0xa3; o++)
-		add((struct tmpl){ { o }, 1, -1, 0, !(o & 1), F_NONE, false, false, K_MOFFS, false });
+		add((struct tmpl){
+		    { o }, 1, -1, 0, !(o & 1), F_NONE, false, false, K_MOFFS, false });
 	for (unsigned int r = 0; r < 2; r++) {
 		add((struct tmpl){ { 0xa4 }, 1, -1, 0, true, F_NONE, false, false, K_STRING, r });
 		add((struct tmpl){ { 0xa5 }, 1, -1, 0, false, F_NONE, false, false, K_STRING, r });
@@ -394,8 +425,8 @@ static bool generate(struct gen *g)
 			return false;
 		g->gpr[regno] = (uint64_t)off;
 		if (osz < 8)
-			g->gpr[regno] = (g->gpr[regno] & ((1ull << (8 * osz)) - 1)) |
-					(rnd() << (8 * osz));
+			g->gpr[regno] =
+			    (g->gpr[regno] & ((1ull << (8 * osz)) - 1)) | (rnd() << (8 * osz));
 		btextra = (off >> lg) * (int64_t)osz;
 	}
 	if (dispsz == 1)
@@ -489,7 +520,8 @@ static void run_case(void)
 	v.seg_base[EMUL_FS] = fs_base;
 	v.seg_base[EMUL_GS] = gs_base;
 	data_is_mmio = rndn(2);
-	struct emul_ctx c = { .vcpu = &v, .ops = &d_ops,
+	struct emul_ctx c = { .vcpu = &v,
+			      .ops = &d_ops,
 			      .exit_gpa = rndn(2) ? g.exit_gpa : EMUL_GPA_NONE };
 	enum emul_status st;
 	unsigned int rounds = 0;
@@ -517,9 +549,16 @@ static void run_case(void)
 		}
 	uint64_t fm = EMUL_FL_DF;
 	switch (g.t->flags) {
-	case F_ALL: case F_NONE: fm |= EMUL_FL_ARITH; break;
-	case F_LOGIC: fm |= EMUL_FL_ARITH & ~EMUL_FL_AF; break;
-	case F_CF: fm |= EMUL_FL_CF; break;
+	case F_ALL:
+	case F_NONE:
+		fm |= EMUL_FL_ARITH;
+		break;
+	case F_LOGIC:
+		fm |= EMUL_FL_ARITH & ~EMUL_FL_AF;
+		break;
+	case F_CF:
+		fm |= EMUL_FL_CF;
+		break;
 	}
 	if ((ST64(ST_FLOUT) & fm) != (v.rflags & fm))
 		fail_case(&g, "rflags", ST64(ST_FLOUT) & fm, v.rflags & fm);
@@ -546,8 +585,7 @@ static void test_differential(void **state)
 int main(void)
 {
 	const char *s = getenv("EMUL_DIFF_SEED");
-	void *p = mmap((void *)(uintptr_t)REGION, REGION_SIZE,
-		       PROT_READ | PROT_WRITE | PROT_EXEC,
+	void *p = mmap((void *)(uintptr_t)REGION, REGION_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (p != (void *)(uintptr_t)REGION) {

@@ -11,7 +11,7 @@
 #define H_MEM_SIZE (4u << 20) /* 4 MiB of fake guest RAM at GPA 0 */
 
 struct h_mem {
-	uint8_t *ram;              /* H_MEM_SIZE bytes */
+	uint8_t *ram;		       /* H_MEM_SIZE bytes */
 	uint64_t mmio_base, mmio_size; /* MMIO window backed by mmio_buf */
 	uint8_t *mmio_buf;
 	unsigned int mmio_reads, mmio_writes;

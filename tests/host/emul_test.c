@@ -96,8 +96,8 @@ static void map32(uint64_t la, uint64_t pa, uint32_t flags, uint64_t size)
 	uint32_t pde;
 
 	if (size == 0x400000) {
-		h_put32(&M, pde_at, (uint32_t)(pa & 0xffc00000u) | (uint32_t)((pa >> 32) << 13) |
-					     flags | 0x80);
+		h_put32(&M, pde_at,
+			(uint32_t)(pa & 0xffc00000u) | (uint32_t)((pa >> 32) << 13) | flags | 0x80);
 		return;
 	}
 	memcpy(&pde, M.ram + pde_at, 4);
@@ -162,12 +162,12 @@ static enum emul_status run_at(uint64_t gpa, const uint8_t *b, size_t n)
 	return emul_run(&C);
 }
 
-#define RUN(...)                                                                                   \
-	({                                                                                         \
-		static const uint8_t _b[] = { __VA_ARGS__ };                                       \
-		uint64_t _la = emul_codesize(&V) == 8 ? V.rip :                                    \
-			       (uint32_t)(V.seg_base[EMUL_CS] + V.rip);                            \
-		run_at(_la, _b, sizeof(_b));                                                       \
+#define RUN(...)                                                                              \
+	({                                                                                    \
+		static const uint8_t _b[] = { __VA_ARGS__ };                                  \
+		uint64_t _la =                                                                \
+		    emul_codesize(&V) == 8 ? V.rip : (uint32_t)(V.seg_base[EMUL_CS] + V.rip); \
+		run_at(_la, _b, sizeof(_b));                                                  \
 	})
 
 static uint32_t mmio32(uint64_t off)
@@ -183,8 +183,8 @@ static uint32_t mmio32(uint64_t off)
 struct dcase {
 	unsigned int mode;
 	uint8_t b[15];
-	uint8_t n;      /* bytes given */
-	uint8_t len;    /* expected length */
+	uint8_t n;   /* bytes given */
+	uint8_t len; /* expected length */
 	uint8_t op, opsize;
 	uint8_t dst, src; /* operand types */
 };
@@ -273,8 +273,8 @@ static void test_decode_forms(void **state)
 
 		if (st != EMUL_OK || in.len != d->len || in.op != d->op || in.opsize != d->opsize ||
 		    in.dst.type != d->dst || in.src.type != d->src)
-			fail_msg("form %zu: st %d len %u op %u opsize %u dst %u src %u", i, st, in.len,
-				 in.op, in.opsize, in.dst.type, in.src.type);
+			fail_msg("form %zu: st %d len %u op %u opsize %u dst %u src %u", i, st,
+				 in.len, in.op, in.opsize, in.dst.type, in.src.type);
 	}
 }
 
@@ -283,25 +283,25 @@ static const struct {
 	uint8_t b[15];
 	uint8_t n;
 } undecodable[] = {
-	{ 8, { 0xf6, 0x13 }, 2 },             /* NOT */
-	{ 8, { 0xf7, 0x1b }, 2 },             /* NEG */
-	{ 8, { 0xc6, 0x0b, 0 }, 3 },          /* C6 /1 */
+	{ 8, { 0xf6, 0x13 }, 2 },	      /* NOT */
+	{ 8, { 0xf7, 0x1b }, 2 },	      /* NEG */
+	{ 8, { 0xc6, 0x0b, 0 }, 3 },	      /* C6 /1 */
 	{ 8, { 0xc7, 0xf8, 0, 0, 0, 0 }, 6 }, /* XBEGIN */
 	{ 8, { 0x0f, 0xba, 0x03, 1 }, 4 },    /* 0F BA /0 */
-	{ 4, { 0x63, 0x03 }, 2 },             /* ARPL */
-	{ 8, { 0x82, 0x03, 1 }, 3 },          /* 82 is invalid in 64-bit mode */
-	{ 8, { 0x0f, 0xc3, 0xc3 }, 3 },       /* MOVNTI needs memory */
+	{ 4, { 0x63, 0x03 }, 2 },	      /* ARPL */
+	{ 8, { 0x82, 0x03, 1 }, 3 },	      /* 82 is invalid in 64-bit mode */
+	{ 8, { 0x0f, 0xc3, 0xc3 }, 3 },	      /* MOVNTI needs memory */
 	{ 8, { 0x66, 0x0f, 0xc3, 0x03 }, 4 }, /* MOVNTI has no 66 form */
-	{ 8, { 0xf0, 0x89, 0x03 }, 3 },       /* LOCK MOV */
-	{ 8, { 0xf0, 0x39, 0x03 }, 3 },       /* LOCK CMP */
-	{ 8, { 0xf0, 0x85, 0x03 }, 3 },       /* LOCK TEST */
+	{ 8, { 0xf0, 0x89, 0x03 }, 3 },	      /* LOCK MOV */
+	{ 8, { 0xf0, 0x39, 0x03 }, 3 },	      /* LOCK CMP */
+	{ 8, { 0xf0, 0x85, 0x03 }, 3 },	      /* LOCK TEST */
 	{ 8, { 0xf0, 0x0f, 0xa3, 0x03 }, 4 }, /* LOCK BT */
-	{ 8, { 0xf0, 0x01, 0xc3 }, 3 },       /* LOCK with a register destination */
-	{ 8, { 0xf0, 0xa4 }, 2 },             /* LOCK MOVS */
-	{ 8, { 0x04, 0x01 }, 2 },             /* ADD AL, imm: no memory operand, out of scope */
-	{ 8, { 0x0f, 0x0b }, 2 },             /* UD2 */
-	{ 8, { 0x8f, 0x03 }, 2 },             /* POP m */
-	{ 8, { 0xac }, 1 },                   /* LODS */
+	{ 8, { 0xf0, 0x01, 0xc3 }, 3 },	      /* LOCK with a register destination */
+	{ 8, { 0xf0, 0xa4 }, 2 },	      /* LOCK MOVS */
+	{ 8, { 0x04, 0x01 }, 2 },	      /* ADD AL, imm: no memory operand, out of scope */
+	{ 8, { 0x0f, 0x0b }, 2 },	      /* UD2 */
+	{ 8, { 0x8f, 0x03 }, 2 },	      /* POP m */
+	{ 8, { 0xac }, 1 },		      /* LODS */
 };
 
 static void test_decode_undecodable(void **state)
@@ -311,8 +311,8 @@ static void test_decode_undecodable(void **state)
 		struct emul_insn in;
 		struct emul_exception exc;
 
-		if (emul_decode(undecodable[i].b, undecodable[i].n, undecodable[i].mode, &in, &exc) !=
-		    EMUL_UNDECODABLE)
+		if (emul_decode(undecodable[i].b, undecodable[i].n, undecodable[i].mode, &in,
+				&exc) != EMUL_UNDECODABLE)
 			fail_msg("case %zu decoded", i);
 	}
 }
@@ -378,11 +378,14 @@ static void test_decode_prefixes(void **state)
 	assert_true(in.src.high8);
 	assert_int_equal(in.src.reg, EMUL_RAX);
 	/* Address size. */
-	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x89, 0x03 }, 3, 8, &in, &exc), EMUL_OK);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x89, 0x03 }, 3, 8, &in, &exc),
+			 EMUL_OK);
 	assert_int_equal(in.addrsize, 4);
-	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x89, 0x03 }, 3, 4, &in, &exc), EMUL_OK);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x89, 0x03 }, 3, 4, &in, &exc),
+			 EMUL_OK);
 	assert_int_equal(in.addrsize, 2);
-	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x89, 0x03 }, 3, 2, &in, &exc), EMUL_OK);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x89, 0x03 }, 3, 2, &in, &exc),
+			 EMUL_OK);
 	assert_int_equal(in.addrsize, 4);
 	/* REP F2 and F3 on string instructions. */
 	assert_int_equal(emul_decode((const uint8_t[]){ 0xf2, 0xa4 }, 2, 8, &in, &exc), EMUL_OK);
@@ -434,7 +437,16 @@ static const struct acase amodes[] = {
 	{ 8, { 0x41, 0x89, 0x04, 0x24 }, 4, 4, EMUL_R12, NO, 1, false, 0, EMUL_DS },
 	{ 8, { 0x42, 0x89, 0x04, 0xa0 }, 4, 4, EMUL_RAX, EMUL_R12, 4, false, 0, EMUL_DS },
 	{ 8, { 0x43, 0x89, 0x44, 0xfd, 0x7f }, 5, 5, EMUL_R13, EMUL_R15, 8, false, 127, EMUL_DS },
-	{ 8, { 0x4b, 0x89, 0x84, 0x65, 0, 1, 0, 0 }, 8, 8, EMUL_R13, EMUL_R12, 2, false, 256, EMUL_DS },
+	{ 8,
+	  { 0x4b, 0x89, 0x84, 0x65, 0, 1, 0, 0 },
+	  8,
+	  8,
+	  EMUL_R13,
+	  EMUL_R12,
+	  2,
+	  false,
+	  256,
+	  EMUL_DS },
 	{ 8, { 0x64, 0x89, 0x04, 0x24 }, 4, 4, EMUL_RSP, NO, 1, false, 0, EMUL_FS },
 };
 
@@ -450,10 +462,11 @@ static void test_decode_addressing(void **state)
 		if (st != EMUL_OK || in.len != a->len || in.mem.base != a->base ||
 		    in.mem.index != a->index || (a->index != NO && in.mem.scale != a->scale) ||
 		    in.mem.rip_rel != a->rip || in.mem.disp != a->disp || in.mem.seg != a->seg)
-			fail_msg("amode %zu: st %d len %u base %u index %u scale %u rip %d disp %lld "
-				 "seg %u",
-				 i, st, in.len, in.mem.base, in.mem.index, in.mem.scale, in.mem.rip_rel,
-				 (long long)in.mem.disp, in.mem.seg);
+			fail_msg(
+			    "amode %zu: st %d len %u base %u index %u scale %u rip %d disp %lld "
+			    "seg %u",
+			    i, st, in.len, in.mem.base, in.mem.index, in.mem.scale, in.mem.rip_rel,
+			    (long long)in.mem.disp, in.mem.seg);
 	}
 }
 
@@ -582,9 +595,8 @@ static void test_xchg_bt(void **state)
 	V.gpr[EMUL_RAX] = 0xaabbccddeeff0011ull;
 	assert_int_equal(RUN(0x48, 0x87, 0x03), EMUL_OK);
 	assert_int_equal(V.gpr[EMUL_RAX], 0x0807060504030201ull);
-	assert_memory_equal(mmio_page + 0x100, ((const uint8_t[]){ 0x11, 0, 0xff, 0xee, 0xdd, 0xcc,
-								  0xbb, 0xaa }),
-			    8);
+	assert_memory_equal(mmio_page + 0x100,
+			    ((const uint8_t[]){ 0x11, 0, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa }), 8);
 	/* bts with a negative register offset: bit -1 is bit 31 of the dword
 	 * before the operand. */
 	memset(mmio_page + 0xfc, 0, 4);
@@ -593,7 +605,7 @@ static void test_xchg_bt(void **state)
 	assert_int_equal(RUN(0x0f, 0xab, 0x0b), EMUL_OK);
 	assert_int_equal(mmio32(0xfc), 0x80000000u);
 	assert_false(V.rflags & EMUL_FL_CF);
-	assert_true(V.rflags & EMUL_FL_ZF); /* unaffected */
+	assert_true(V.rflags & EMUL_FL_ZF);		  /* unaffected */
 	assert_int_equal(RUN(0x0f, 0xa3, 0x0b), EMUL_OK); /* bt: now set */
 	assert_true(V.rflags & EMUL_FL_CF);
 	/* btr $36 on a 32-bit operand works modulo 32: bit 4. */
@@ -920,8 +932,8 @@ static void test_long_mode_pages(void **state)
 
 	(void)state;
 	mode64();
-	map_pae(0x40000000, 0xc0000000ull, F_P | F_RW, 0x40000000);  /* 1G */
-	map_pae(0x80200000, 0x00600000ull, F_P | F_RW, 0x200000);    /* 2M */
+	map_pae(0x40000000, 0xc0000000ull, F_P | F_RW, 0x40000000); /* 1G */
+	map_pae(0x80200000, 0x00600000ull, F_P | F_RW, 0x200000);   /* 2M */
 	assert_int_equal(emul_translate(&C, 0x7fedcba9, false, false, &gpa), EMUL_OK);
 	assert_int_equal(gpa, 0xffedcba9ull);
 	assert_int_equal(emul_translate(&C, 0x802fffff, false, false, &gpa), EMUL_OK);
@@ -966,8 +978,8 @@ static void test_access_rights(void **state)
 
 	(void)state;
 	mode64();
-	map_pae(0x600000, 0x30000, F_P, 0x1000);                  /* supervisor, read-only */
-	map_pae(0x601000, 0x31000, F_P | F_RW | F_US, 0x1000);    /* user, writable */
+	map_pae(0x600000, 0x30000, F_P, 0x1000);	       /* supervisor, read-only */
+	map_pae(0x601000, 0x31000, F_P | F_RW | F_US, 0x1000); /* user, writable */
 	map_pae(0x602000, 0x32000 | PTE_XD_BIT, F_P | F_RW | F_US, 0x1000); /* user, NX */
 	/* Supervisor write to read-only with WP=1 faults, WP=0 is allowed. */
 	assert_int_equal(emul_translate(&C, 0x600000, true, false, &gpa), EMUL_EXCEPTION);

@@ -124,9 +124,9 @@ static void queue_first(struct event_queue *q, struct first_ev f)
 
 	switch (f.type) {
 	case EVENT_TYPE_HW_EXCEPTION:
-		r = event_requeue_idt_vectoring(q,
-			INFO(f.type, f.vector) | (ref_has_err(f.vector) ? EVENT_INFO_ERRCODE : 0),
-			0x10, 0);
+		r = event_requeue_idt_vectoring(
+		    q, INFO(f.type, f.vector) | (ref_has_err(f.vector) ? EVENT_INFO_ERRCODE : 0),
+		    0x10, 0);
 		break;
 	case EVENT_TYPE_SW_INTR:
 	case EVENT_TYPE_SW_EXCEPTION:
@@ -195,7 +195,8 @@ static void test_class_table_2d(void **state)
 				want = EVENT_QUEUED;
 			else if (c1 == EVENT_CLASS_DOUBLE_FAULT && c2 != EVENT_CLASS_BENIGN)
 				want = EVENT_TRIPLE_FAULT;
-			else if ((c1 == EVENT_CLASS_CONTRIBUTORY && c2 == EVENT_CLASS_CONTRIBUTORY) ||
+			else if ((c1 == EVENT_CLASS_CONTRIBUTORY &&
+				  c2 == EVENT_CLASS_CONTRIBUTORY) ||
 				 (c1 == EVENT_CLASS_PAGE_FAULT &&
 				  (c2 == EVENT_CLASS_CONTRIBUTORY || c2 == EVENT_CLASS_PAGE_FAULT)))
 				want = EVENT_DOUBLE_FAULT;
@@ -219,8 +220,10 @@ static void test_class_table_2d(void **state)
 				break;
 			default:
 				/* The second event is delivered (serially / alone). */
-				assert_int_equal(out.intr_info & ~EVENT_INFO_ERRCODE, INFO(stype, svec));
-				if (stype == EVENT_TYPE_HW_EXCEPTION && ref_has_err(svec) && svec != 8)
+				assert_int_equal(out.intr_info & ~EVENT_INFO_ERRCODE,
+						 INFO(stype, svec));
+				if (stype == EVENT_TYPE_HW_EXCEPTION && ref_has_err(svec) &&
+				    svec != 8)
 					assert_int_equal(out.error_code, 0x77);
 				/* A first NMI/INTR is not lost, only deferred. */
 				if (firsts[i].type == EVENT_TYPE_NMI)
@@ -314,8 +317,9 @@ static void test_requeue_each_type(void **state)
 
 	(void)state;
 	assert_int_equal(event_requeue_idt_vectoring(&q, 0, 0, 0), EVENT_NONE);
-	assert_int_equal(event_requeue_idt_vectoring(&q, INFO(EVENT_TYPE_EXT_INTR, 0x20) &
-						     ~EVENT_INFO_VALID, 0, 0), EVENT_NONE);
+	assert_int_equal(event_requeue_idt_vectoring(
+			     &q, INFO(EVENT_TYPE_EXT_INTR, 0x20) & ~EVENT_INFO_VALID, 0, 0),
+			 EVENT_NONE);
 	assert_false(event_queue_pending(&q));
 
 	/* External interrupt: re-injected with its vector, not re-acked. */
@@ -336,8 +340,9 @@ static void test_requeue_each_type(void **state)
 	assert_true(out.clear_nmi_blocking);
 
 	/* Hardware exception with error code. */
-	assert_int_equal(event_requeue_idt_vectoring(&q, INFO_E(EVENT_TYPE_HW_EXCEPTION, 13),
-						     0x18, 0), EVENT_QUEUED);
+	assert_int_equal(
+	    event_requeue_idt_vectoring(&q, INFO_E(EVENT_TYPE_HW_EXCEPTION, 13), 0x18, 0),
+	    EVENT_QUEUED);
 	out = take(&q, -1);
 	assert_int_equal(out.intr_info, INFO_E(EVENT_TYPE_HW_EXCEPTION, 13));
 	assert_int_equal(out.error_code, 0x18);
@@ -395,8 +400,9 @@ static void test_requeue_each_type(void **state)
 			 EVENT_INVALID);
 	assert_int_equal(event_requeue_idt_vectoring(&q, INFO(EVENT_TYPE_SW_EXCEPTION, 5), 0, 1),
 			 EVENT_INVALID);
-	assert_int_equal(event_requeue_idt_vectoring(&q, INFO(EVENT_TYPE_PRIV_SW_EXCEPTION, 3),
-						     0, 1), EVENT_INVALID);
+	assert_int_equal(
+	    event_requeue_idt_vectoring(&q, INFO(EVENT_TYPE_PRIV_SW_EXCEPTION, 3), 0, 1),
+	    EVENT_INVALID);
 	assert_false(event_queue_pending(&q));
 }
 
@@ -583,8 +589,8 @@ static void test_emulation_clears_shadow(void **state)
 	struct event_injection out;
 
 	(void)state;
-	st.interruptibility = EVENT_BLOCK_STI | EVENT_BLOCK_MOV_SS | EVENT_BLOCK_NMI |
-			      EVENT_BLOCK_SMI;
+	st.interruptibility =
+	    EVENT_BLOCK_STI | EVENT_BLOCK_MOV_SS | EVENT_BLOCK_NMI | EVENT_BLOCK_SMI;
 	event_select(&q, &st, 0x40, &out);
 	assert_int_equal(out.intr_info, 0);
 

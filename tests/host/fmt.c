@@ -151,8 +151,7 @@ static void test_short_and_char_lengths(void **state)
 {
 	(void)state;
 	same("%hd %hd %hd", (short)70000, (short)-1, (short)SHRT_MIN);
-	same("%hu %hx %ho", (unsigned short)70000, (unsigned short)0x12345,
-	     (unsigned short)0xffff);
+	same("%hu %hx %ho", (unsigned short)70000, (unsigned short)0x12345, (unsigned short)0xffff);
 	same("%hhd %hhd %hhd", (signed char)300, (signed char)-128, (signed char)127);
 	same("%hhu %hhx %hhX", (unsigned char)256, (unsigned char)0x1ff, (unsigned char)0xab);
 	/* The promoted int is truncated the way the modifier says. */
@@ -328,8 +327,7 @@ static void refuses(const char *s)
 	uint64_t v = 0xa5a5a5a5a5a5a5a5ull;
 
 	if (fmt_parse_u64(s, &v))
-		fail_msg("\"%s\" was accepted as %#llx", s ? s : "(NULL)",
-			 (unsigned long long)v);
+		fail_msg("\"%s\" was accepted as %#llx", s ? s : "(NULL)", (unsigned long long)v);
 	assert_int_equal(v, 0xa5a5a5a5a5a5a5a5ull); /* untouched */
 }
 

@@ -182,10 +182,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define expect_one(want)                                                                   \
-	do {                                                                               \
-		assert_int_equal(msgs.n, 1);                                               \
-		assert_string_equal(msgs.text[0], (want));                                 \
+#define expect_one(want)                                   \
+	do {                                               \
+		assert_int_equal(msgs.n, 1);               \
+		assert_string_equal(msgs.text[0], (want)); \
 	} while (0)
 
 /* --- well-formed information ------------------------------------------------------ */
@@ -193,12 +193,8 @@ static int teardown(void **state)
 static void test_well_formed_info_parses_every_tag(void **state)
 {
 	static const struct ent map[] = {
-		{ 0, 0x9fc00, 1 },
-		{ 0x9fc00, 0x400, 2 },
-		{ 0x100000, 0x7ee0000, 1 },
-		{ 0x7fe0000, 0x20000, 3 },
-		{ 0xfffc0000, 0x40000, 4 },
-		{ 0x100000000, 0x1000, 9 },
+		{ 0, 0x9fc00, 1 },	   { 0x9fc00, 0x400, 2 },      { 0x100000, 0x7ee0000, 1 },
+		{ 0x7fe0000, 0x20000, 3 }, { 0xfffc0000, 0x40000, 4 }, { 0x100000000, 0x1000, 9 },
 	};
 	uint8_t rsdp1[20], rsdp2[36];
 
@@ -294,17 +290,17 @@ static void test_acpi_old_rsdp_alone_is_version_1(void **state)
 static void test_efi_mmap_alone_is_converted_with_types_mapped(void **state)
 {
 	static const struct efi_desc d[] = {
-		{ 7, 0x100000, 0x100 },	  /* conventional */
-		{ 1, 0x200000, 1 },	  /* loader code */
-		{ 2, 0x201000, 2 },	  /* loader data */
-		{ 3, 0x203000, 3 },	  /* boot services code */
-		{ 4, 0x206000, 4 },	  /* boot services data */
-		{ 9, 0x300000, 0x10 },	  /* ACPI reclaim */
-		{ 10, 0x310000, 0x10 },	  /* ACPI NVS */
-		{ 8, 0x320000, 1 },	  /* unusable */
-		{ 0, 0, 1 },		  /* reserved */
-		{ 5, 0x400000, 1 },	  /* runtime services code */
-		{ 11, 0xfec00000, 1 },	  /* MMIO */
+		{ 7, 0x100000, 0x100 },	     /* conventional */
+		{ 1, 0x200000, 1 },	     /* loader code */
+		{ 2, 0x201000, 2 },	     /* loader data */
+		{ 3, 0x203000, 3 },	     /* boot services code */
+		{ 4, 0x206000, 4 },	     /* boot services data */
+		{ 9, 0x300000, 0x10 },	     /* ACPI reclaim */
+		{ 10, 0x310000, 0x10 },	     /* ACPI NVS */
+		{ 8, 0x320000, 1 },	     /* unusable */
+		{ 0, 0, 1 },		     /* reserved */
+		{ 5, 0x400000, 1 },	     /* runtime services code */
+		{ 11, 0xfec00000, 1 },	     /* MMIO */
 		{ 0x70000000, 0x500000, 1 }, /* OEM */
 	};
 	static const uint32_t want[] = { 1, 1, 1, 1, 1, 3, 4, 5, 2, 2, 2, 2 };

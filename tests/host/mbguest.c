@@ -145,7 +145,10 @@ static void elf32(uint32_t paddr, uint32_t filesz, uint32_t memsz, uint32_t entr
 {
 	fill_pattern(0x1000 + filesz);
 	memset(img, 0, 0x1000);
-	memcpy(img, "\x7f" "ELF", 4);
+	memcpy(img,
+	       "\x7f"
+	       "ELF",
+	       4);
 	img[4] = 1; /* ELFCLASS32 */
 	img[5] = 1; /* little endian */
 	img[6] = 1;
@@ -368,12 +371,13 @@ static void test_mb1_address_fields_outside_the_file(void **state)
 	(void)state;
 	fill_pattern(0x3000);
 	mb1_header(0x40, 0x10000, 0x100040, 0x100000, 0x103001, 0, 0x100080);
-	expect_reject(IMAGE_MULTIBOOT, "load_end_addr 0x103001 lies 0x1 bytes past the end of the file");
+	expect_reject(IMAGE_MULTIBOOT,
+		      "load_end_addr 0x103001 lies 0x1 bytes past the end of the file");
 	mb1_header(0x40, 0x10000, 0x100040, 0x100041, 0x103000, 0, 0x100080);
 	expect_reject(IMAGE_MULTIBOOT, "load_addr 0x100041 lies above header_addr 0x100040");
 	mb1_header(0x40, 0x10000, 0x100040, 0xff000, 0x103000, 0, 0x100080);
-	expect_reject(IMAGE_MULTIBOOT,
-		      "load_addr 0xff000 lies 0x1040 bytes before the header, which is only 0x40 bytes into the file");
+	expect_reject(IMAGE_MULTIBOOT, "load_addr 0xff000 lies 0x1040 bytes before the header, "
+				       "which is only 0x40 bytes into the file");
 	mb1_header(0x40, 0x10000, 0x100040, 0x100000, 0xfffff, 0, 0x100080);
 	expect_reject(IMAGE_MULTIBOOT, "load_end_addr 0xfffff lies below load_addr 0x100000");
 	mb1_header(0x40, 0x10000, 0x100040, 0x100000, 0x102000, 0x101000, 0x100080);
@@ -393,8 +397,9 @@ static void test_mb1_address_fields_outside_ram(void **state)
 	expect_reject(IMAGE_MULTIBOOT,
 		      "the kernel (0x80000-0x82000) does not fit guest RAM 0x100000-0x400000");
 	mb1_header(0x40, 0x10000, 0xfffff040, 0xfffff000, 0, 0, 0xfffff080);
-	expect_reject(IMAGE_MULTIBOOT,
-		      "the kernel (0xfffff000-0x100002000) does not fit guest RAM 0x100000-0x400000");
+	expect_reject(
+	    IMAGE_MULTIBOOT,
+	    "the kernel (0xfffff000-0x100002000) does not fit guest RAM 0x100000-0x400000");
 }
 
 static void test_mb1_entry_outside_the_image(void **state)
@@ -418,8 +423,9 @@ static void test_mb1_required_flags(void **state)
 	expect_reject(IMAGE_MULTIBOOT, "the Multiboot kernel requires video mode information (flag "
 				       "2), which Bulkhead does not provide");
 	mb1_header(0x40, 0x18001, 0x100040, 0x100000, 0x102000, 0x103000, 0x100080);
-	expect_reject(IMAGE_MULTIBOOT,
-		      "the Multiboot kernel requires features Bulkhead does not know (flags 0x8000)");
+	expect_reject(
+	    IMAGE_MULTIBOOT,
+	    "the Multiboot kernel requires features Bulkhead does not know (flags 0x8000)");
 	/* Bits 16-31 are optional features: unknown ones are ignored. */
 	mb1_header(0x40, 0x80010003, 0x100040, 0x100000, 0x102000, 0x103000, 0x100080);
 	assert_int_equal(load(IMAGE_MULTIBOOT), 0);
@@ -651,10 +657,12 @@ static void test_mb2_header_not_found_or_bad(void **state)
 {
 	(void)state;
 	fill_pattern(0x9000);
-	expect_reject(IMAGE_MULTIBOOT2, "no Multiboot2 header in the first 32768 bytes of the image");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "no Multiboot2 header in the first 32768 bytes of the image");
 	mb2_raw();
 	img[0x100c] ^= 0x80;
-	expect_reject(IMAGE_MULTIBOOT2, "the Multiboot2 header at offset 0x1000 has a bad checksum");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "the Multiboot2 header at offset 0x1000 has a bad checksum");
 	/* 4-byte aligned is not enough. */
 	fill_pattern(0x3000);
 	memset(img, 0, 0x3000);
@@ -662,7 +670,8 @@ static void test_mb2_header_not_found_or_bad(void **state)
 	mb2_address(0x101004, 0x100000, 0x102000, 0);
 	mb2_entry_tag(0x100080);
 	mb2_end(0);
-	expect_reject(IMAGE_MULTIBOOT2, "no Multiboot2 header in the first 32768 bytes of the image");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "no Multiboot2 header in the first 32768 bytes of the image");
 }
 
 static void test_mb2_header_beyond_32k(void **state)
@@ -672,14 +681,16 @@ static void test_mb2_header_beyond_32k(void **state)
 	memset(img, 0, 0xa000);
 	mb2_begin(0x8000);
 	mb2_end(0);
-	expect_reject(IMAGE_MULTIBOOT2, "no Multiboot2 header in the first 32768 bytes of the image");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "no Multiboot2 header in the first 32768 bytes of the image");
 	/* Starts inside, ends outside. */
 	memset(img, 0, 0xa000);
 	mb2_begin(0x7ff0);
 	mb2_entry_tag(0x100000);
 	mb2_end(0);
-	expect_reject(IMAGE_MULTIBOOT2, "the Multiboot2 header length 40 does not fit between offset "
-					"0x7ff0 and 0x8000");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "the Multiboot2 header length 40 does not fit between offset "
+		      "0x7ff0 and 0x8000");
 }
 
 static void test_mb2_header_fields(void **state)
@@ -694,8 +705,9 @@ static void test_mb2_header_fields(void **state)
 	put32(img + 0x1004, 0);
 	put32(img + 0x1008, 16);
 	put32(img + 0x100c, -(0xE85250D6u + 16));
-	expect_reject(IMAGE_MULTIBOOT2, "the Multiboot2 header length 16 does not fit between offset "
-					"0x1000 and 0x3000");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "the Multiboot2 header length 16 does not fit between offset "
+		      "0x1000 and 0x3000");
 }
 
 static void test_mb2_tags_bounds(void **state)
@@ -721,7 +733,8 @@ static void test_mb2_tags_bounds(void **state)
 	/* Tags too short for their fields. */
 	mb2_raw();
 	put32(img + 0x1000 + 16 + 4, 4);
-	expect_reject(IMAGE_MULTIBOOT2, "the Multiboot2 header tag 1 at offset 0x1010 has a bad size 4");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "the Multiboot2 header tag 1 at offset 0x1010 has a bad size 4");
 	fill_pattern(0x3000);
 	mb2_begin(0x1000);
 	mb2_tag(2, 0, (uint32_t[]){ 0x101000, 0x100000 }, 2);
@@ -733,7 +746,8 @@ static void test_mb2_tags_bounds(void **state)
 	mb2_begin(0x1000);
 	mb2_tag(3, 0, NULL, 0);
 	mb2_end(0);
-	expect_reject(IMAGE_MULTIBOOT2, "the Multiboot2 header tag 3 at offset 0x1010 has a bad size 8");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "the Multiboot2 header tag 3 at offset 0x1010 has a bad size 8");
 }
 
 static void test_mb2_address_tag_needs_entry_and_bounds(void **state)
@@ -794,8 +808,9 @@ static void test_mb2_required_unsupported_tags(void **state)
 	mb2_begin(0x1000);
 	mb2_tag(5, 0, fb, 3);
 	mb2_end(0);
-	expect_reject(IMAGE_MULTIBOOT2,
-		      "the Multiboot2 kernel requires a framebuffer, which Bulkhead does not provide");
+	expect_reject(
+	    IMAGE_MULTIBOOT2,
+	    "the Multiboot2 kernel requires a framebuffer, which Bulkhead does not provide");
 	mb2_begin(0x1000);
 	mb2_tag(4, 0, &console, 1);
 	mb2_end(0);
@@ -804,7 +819,8 @@ static void test_mb2_required_unsupported_tags(void **state)
 	mb2_begin(0x1000);
 	mb2_tag(42, 0, NULL, 0);
 	mb2_end(0);
-	expect_reject(IMAGE_MULTIBOOT2, "the Multiboot2 header tag 42 is required but not supported");
+	expect_reject(IMAGE_MULTIBOOT2,
+		      "the Multiboot2 header tag 42 is required but not supported");
 
 	/* Optional ones, console without bit 0 and the harmless tags load. */
 	console = 2;
@@ -905,8 +921,8 @@ static void test_mb2_info_reads_back_through_boot_mb2(void **state)
 	add_modules();
 	assert_int_equal(load(IMAGE_MULTIBOOT2), 0);
 	uint32_t total = ram32(INFO_GPA);
-	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, ram + INFO_GPA, total, &mi, no_problem, NULL),
-			 0);
+	assert_int_equal(
+	    mb2_parse(MB2_BOOTLOADER_MAGIC, ram + INFO_GPA, total, &mi, no_problem, NULL), 0);
 	assert_int_equal(mi.size, total);
 	assert_string_equal(mi.cmdline, "root=/dev/null quiet");
 	assert_string_equal(mi.loader, "Bulkhead");

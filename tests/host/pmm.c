@@ -38,10 +38,10 @@ static void expect_ranges(const uint64_t *want, unsigned int n)
 	}
 }
 
-#define EXPECT(...)                                                                        \
-	do {                                                                               \
-		static const uint64_t w_[] = { __VA_ARGS__ };                             \
-		expect_ranges(w_, ARRAY_SIZE(w_) / 2);                                     \
+#define EXPECT(...)                                           \
+	do {                                                  \
+		static const uint64_t w_[] = { __VA_ARGS__ }; \
+		expect_ranges(w_, ARRAY_SIZE(w_) / 2);        \
 	} while (0)
 
 static void test_init_is_empty(void **state)
@@ -70,7 +70,7 @@ static void test_add_merges_adjacent_and_overlapping(void **state)
 	pmm_add(&pmm, 0x300000, 0x400000);
 	pmm_add(&pmm, 0x200000, 0x300000); /* fills the gap: one range */
 	EXPECT(0x100000, 0x400000);
-	pmm_add(&pmm, 0x80000, 0x100000); /* adjacent below */
+	pmm_add(&pmm, 0x80000, 0x100000);  /* adjacent below */
 	pmm_add(&pmm, 0x400000, 0x500000); /* adjacent above */
 	EXPECT(0x80000, 0x500000);
 	pmm_add(&pmm, 0x180000, 0x600000); /* overlapping */
@@ -214,7 +214,7 @@ static void test_alloc_at_exact_address(void **state)
 	assert_false(pmm_alloc_at(&pmm, 0x160800, 0x1000)); /* unaligned */
 	assert_false(pmm_alloc_at(&pmm, 0x160000, 0));
 	assert_false(pmm_alloc_at(&pmm, 0xfffffffffffff000ull, 0x2000)); /* wraps */
-	assert_true(pmm_alloc_at(&pmm, 0x100000, 0x50000)); /* a whole range */
+	assert_true(pmm_alloc_at(&pmm, 0x100000, 0x50000));		 /* a whole range */
 	EXPECT(0x152000, 0x200000);
 }
 
@@ -252,7 +252,7 @@ static void test_largest_aligned_block(void **state)
 	(void)state;
 	assert_int_equal(pmm_largest_aligned(&pmm, MiB(2)), 0);
 	pmm_add(&pmm, 0x1000, 0x9f000);
-	pmm_add(&pmm, 0x100000, 0x8f0000); /* 2 MiB aligned: [2M, 8M) */
+	pmm_add(&pmm, 0x100000, 0x8f0000);   /* 2 MiB aligned: [2M, 8M) */
 	pmm_add(&pmm, 0x1001000, 0x1500000); /* 2 MiB aligned: [18M, 20M) */
 	assert_int_equal(pmm_largest_aligned(&pmm, 0x1000), 0x7f0000);
 	assert_int_equal(pmm_largest_aligned(&pmm, 0x10000), 0x7f0000);

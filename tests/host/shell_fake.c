@@ -27,17 +27,26 @@ void fake_reset(void)
 	fake.log_level = -1;
 	fake.cleared = -2;
 
-	fake.vm[0] = (struct fake_vm){ .name = "web", .state = FAKE_RUNNING, .ncpus = 2,
-				       .cpus = { 1, 2 }, .ram = 64ull << 20 };
+	fake.vm[0] = (struct fake_vm){ .name = "web",
+				       .state = FAKE_RUNNING,
+				       .ncpus = 2,
+				       .cpus = { 1, 2 },
+				       .ram = 64ull << 20 };
 	fake.vm[0].exits[0][0] = 12;
 	fake.vm[0].exits[0][1] = 3;
-	fake.vm[1] = (struct fake_vm){ .name = "db", .state = FAKE_PAUSED, .ncpus = 4,
-				       .cpus = { 4, 5, 6, 7 }, .ram = 1ull << 30 };
+	fake.vm[1] = (struct fake_vm){ .name = "db",
+				       .state = FAKE_PAUSED,
+				       .ncpus = 4,
+				       .cpus = { 4, 5, 6, 7 },
+				       .ram = 1ull << 30 };
 	fake.vm[1].exits[0][2] = 1000;
 	fake.vm[1].exits[0][3] = 1;
 	fake.vm[1].exits[3][0] = 7;
-	fake.vm[2] = (struct fake_vm){ .name = "idle", .state = FAKE_NOT_STARTED, .ncpus = 1,
-				       .cpus = { 3 }, .ram = 0x1080000 };
+	fake.vm[2] = (struct fake_vm){ .name = "idle",
+				       .state = FAKE_NOT_STARTED,
+				       .ncpus = 1,
+				       .cpus = { 3 },
+				       .ram = 0x1080000 };
 	for (unsigned int v = 0; v < FAKE_VMS; v++)
 		for (unsigned int i = 0; i < FAKE_RAM; i++)
 			fake.vm[v].mem[i] = (uint8_t)(i + v);
@@ -112,7 +121,9 @@ static bool fake_vcpu_info(void *ctx, unsigned int vm, unsigned int vcpu,
 	if (!v || vcpu >= v->ncpus)
 		return false;
 	snprintf(out->state, sizeof(out->state), "%s",
-		 v->state == FAKE_PAUSED ? "paused" : vcpu ? "halted" : "running");
+		 v->state == FAKE_PAUSED ? "paused"
+		 : vcpu			 ? "halted"
+					 : "running");
 	out->pcpu = v->cpus[vcpu];
 	out->exits = fake_vcpu_exits(v, vcpu);
 	out->rip = 0xffff0000u + vcpu;

@@ -8,8 +8,8 @@
 #include <core/shell.h>
 
 #define FAKE_VMS 3
-#define FAKE_RAM 0x3000      /* bytes of RAM per guest, from GPA 0 */
-#define FAKE_OUT (1u << 20)  /* output kept; more is counted, not stored */
+#define FAKE_RAM 0x3000	    /* bytes of RAM per guest, from GPA 0 */
+#define FAKE_OUT (1u << 20) /* output kept; more is counted, not stored */
 
 enum fake_state { FAKE_RUNNING, FAKE_PAUSED, FAKE_STOPPED, FAKE_NOT_STARTED };
 
@@ -25,14 +25,14 @@ struct fake_vm {
 
 struct fake {
 	char out[FAKE_OUT + 1];
-	size_t len;            /* bytes stored in out */
-	size_t total;          /* bytes written, stored or not */
-	unsigned int nvms;     /* what vm_count reports (may exceed FAKE_VMS) */
+	size_t len;	   /* bytes stored in out */
+	size_t total;	   /* bytes written, stored or not */
+	unsigned int nvms; /* what vm_count reports (may exceed FAKE_VMS) */
 	struct fake_vm vm[FAKE_VMS];
 	int log_level;
-	int cleared;           /* last stats_clear argument */
+	int cleared; /* last stats_clear argument */
 	unsigned int clears, reboots;
-	int force_error;       /* nonzero: vm_action returns this */
+	int force_error; /* nonzero: vm_action returns this */
 };
 
 extern struct fake fake;

@@ -158,33 +158,30 @@ static void test_vms(void **state)
 static void test_vcpus(void **state)
 {
 	(void)state;
-	expect("vcpus",
-	       "guest 0 \"web\" (running):\n"
-	       "  vcpu  state        pcpu        exits  rip\n"
-	       "     0  running         1           15  0x00000000ffff0000\n"
-	       "     1  halted          2            0  0x00000000ffff0001\n"
-	       "guest 1 \"db\" (paused):\n"
-	       "  vcpu  state        pcpu        exits  rip\n"
-	       "     0  paused          4         1001  0x00000000ffff0000\n"
-	       "     1  paused          5            0  0x00000000ffff0001\n"
-	       "     2  paused          6            0  0x00000000ffff0002\n"
-	       "     3  paused          7            7  0x00000000ffff0003\n"
-	       "guest 2 \"idle\" (not started):\n"
-	       "  vcpu  state        pcpu        exits  rip\n"
-	       "     0  (not available)\n");
-	expect("vcpus web",
-	       "guest 0 \"web\" (running):\n"
-	       "  vcpu  state        pcpu        exits  rip\n"
-	       "     0  running         1           15  0x00000000ffff0000\n"
-	       "     1  halted          2            0  0x00000000ffff0001\n");
+	expect("vcpus", "guest 0 \"web\" (running):\n"
+			"  vcpu  state        pcpu        exits  rip\n"
+			"     0  running         1           15  0x00000000ffff0000\n"
+			"     1  halted          2            0  0x00000000ffff0001\n"
+			"guest 1 \"db\" (paused):\n"
+			"  vcpu  state        pcpu        exits  rip\n"
+			"     0  paused          4         1001  0x00000000ffff0000\n"
+			"     1  paused          5            0  0x00000000ffff0001\n"
+			"     2  paused          6            0  0x00000000ffff0002\n"
+			"     3  paused          7            7  0x00000000ffff0003\n"
+			"guest 2 \"idle\" (not started):\n"
+			"  vcpu  state        pcpu        exits  rip\n"
+			"     0  (not available)\n");
+	expect("vcpus web", "guest 0 \"web\" (running):\n"
+			    "  vcpu  state        pcpu        exits  rip\n"
+			    "     0  running         1           15  0x00000000ffff0000\n"
+			    "     1  halted          2            0  0x00000000ffff0001\n");
 	/* By index, decimal or hex. */
-	expect("vcpus 0x1",
-	       "guest 1 \"db\" (paused):\n"
-	       "  vcpu  state        pcpu        exits  rip\n"
-	       "     0  paused          4         1001  0x00000000ffff0000\n"
-	       "     1  paused          5            0  0x00000000ffff0001\n"
-	       "     2  paused          6            0  0x00000000ffff0002\n"
-	       "     3  paused          7            7  0x00000000ffff0003\n");
+	expect("vcpus 0x1", "guest 1 \"db\" (paused):\n"
+			    "  vcpu  state        pcpu        exits  rip\n"
+			    "     0  paused          4         1001  0x00000000ffff0000\n"
+			    "     1  paused          5            0  0x00000000ffff0001\n"
+			    "     2  paused          6            0  0x00000000ffff0002\n"
+			    "     3  paused          7            7  0x00000000ffff0003\n");
 	expect("vcpus 3", "vcpus: no guest 3 (guests are 0-2)\n");
 	expect("vcpus mail", "vcpus: no guest \"mail\" (see vms)\n");
 	expect("vcpus 1 2", "vcpus: wrong number of arguments (usage: vcpus [<vm>])\n");
@@ -215,13 +212,12 @@ static void test_vm_names(void **state)
 	expect("pause 4", "pause: guest 4 is not available\n");
 	/* Control bytes in a name from the hypervisor are not printed raw. */
 	fake.vm[1].name = "d\x1b[2Jb";
-	expect("vcpus 1",
-	       "guest 1 \"d?[2Jb\" (paused):\n"
-	       "  vcpu  state        pcpu        exits  rip\n"
-	       "     0  paused          4         1001  0x00000000ffff0000\n"
-	       "     1  paused          5            0  0x00000000ffff0001\n"
-	       "     2  paused          6            0  0x00000000ffff0002\n"
-	       "     3  paused          7            7  0x00000000ffff0003\n");
+	expect("vcpus 1", "guest 1 \"d?[2Jb\" (paused):\n"
+			  "  vcpu  state        pcpu        exits  rip\n"
+			  "     0  paused          4         1001  0x00000000ffff0000\n"
+			  "     1  paused          5            0  0x00000000ffff0001\n"
+			  "     2  paused          6            0  0x00000000ffff0002\n"
+			  "     3  paused          7            7  0x00000000ffff0003\n");
 }
 
 static void test_regs(void **state)
@@ -352,25 +348,23 @@ static void test_stats(void **state)
 	       "  CPUID                              12             1210          100\n"
 	       "  HLT                                 3              312          104\n"
 	       "guest \"web\" vcpu 1: 0 exits\n");
-	expect("stats",
-	       "guest \"web\" vcpu 0: 15 exits\n"
-	       "  reason                          count            ticks   ticks/exit\n"
-	       "  CPUID                              12             1210          100\n"
-	       "  HLT                                 3              312          104\n"
-	       "guest \"web\" vcpu 1: 0 exits\n"
-	       "guest \"db\" vcpu 0: 1001 exits\n"
-	       "  reason                          count            ticks   ticks/exit\n"
-	       "  reason 31                           1              131          131\n"
-	       "  EPT_VIOLATION                    1000           100048          100\n"
-	       "guest \"db\" vcpu 1: 0 exits\n"
-	       "guest \"db\" vcpu 2: 0 exits\n"
-	       "guest \"db\" vcpu 3: 7 exits\n"
-	       "  reason                          count            ticks   ticks/exit\n"
-	       "  CPUID                               7              710          101\n"
-	       "guest \"idle\" vcpu 0: not available\n");
+	expect("stats", "guest \"web\" vcpu 0: 15 exits\n"
+			"  reason                          count            ticks   ticks/exit\n"
+			"  CPUID                              12             1210          100\n"
+			"  HLT                                 3              312          104\n"
+			"guest \"web\" vcpu 1: 0 exits\n"
+			"guest \"db\" vcpu 0: 1001 exits\n"
+			"  reason                          count            ticks   ticks/exit\n"
+			"  reason 31                           1              131          131\n"
+			"  EPT_VIOLATION                    1000           100048          100\n"
+			"guest \"db\" vcpu 1: 0 exits\n"
+			"guest \"db\" vcpu 2: 0 exits\n"
+			"guest \"db\" vcpu 3: 7 exits\n"
+			"  reason                          count            ticks   ticks/exit\n"
+			"  CPUID                               7              710          101\n"
+			"guest \"idle\" vcpu 0: not available\n");
 	expect("stats nope", "stats: no guest \"nope\" (see vms)\n");
-	expect("stats web db",
-	       "stats: wrong number of arguments (usage: stats [clear] [<vm>])\n");
+	expect("stats web db", "stats: wrong number of arguments (usage: stats [clear] [<vm>])\n");
 
 	expect("stats clear", "stats cleared for all guests\n");
 	assert_int_equal(fake.cleared, -1);
@@ -450,9 +444,9 @@ static void test_reboot(void **state)
 /* A hypervisor that implements only write: every command says so. */
 static void test_missing_ops(void **state)
 {
-	static const char *const cmds[] = { "vms",	     "vcpus",	 "regs 0 0",   "vmcs 0 0",
-					    "ept 0 0",	     "mem 0 0 1", "stats",	"stats clear",
-					    "devices 0",     "log info",  "pause 0",	"reboot" };
+	static const char *const cmds[] = { "vms",	 "vcpus",     "regs 0 0", "vmcs 0 0",
+					    "ept 0 0",	 "mem 0 0 1", "stats",	  "stats clear",
+					    "devices 0", "log info",  "pause 0",  "reboot" };
 	static struct shell_ops ops;
 	char out[96];
 
@@ -473,7 +467,8 @@ static void test_missing_ops(void **state)
 	memset(&ops, 0, sizeof(ops));
 	shell_init(&sh, &ops);
 	fake_clear_output();
-	types("help\rvms\rCtrl\x01" "3\x01s\x01?");
+	types("help\rvms\rCtrl\x01"
+	      "3\x01s\x01?");
 	assert_int_equal(fake.total, 0);
 }
 
@@ -554,9 +549,10 @@ static void test_long_line(void **state)
 	fake_clear_output();
 	types(line);
 	assert_string_equal(fake.out, line);
-	expect_typed("\r", "\nunknown command \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			   "aa\" (try help)\n" PROMPT);
+	expect_typed("\r",
+		     "\nunknown command \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		     "aa\" (try help)\n" PROMPT);
 
 	/* Longer: the excess is not echoed and the line is discarded. */
 	fake_clear_output();
@@ -636,7 +632,9 @@ static void test_focus(void **state)
 	(void)state;
 	expect_typed("vm", PROMPT "vm");
 	/* Ctrl-A 1: guest "db" gets everything but the hotkey. */
-	expect_typed("\x01" "1", "\n--- console: guest \"db\" (Ctrl-A s for the shell) ---\n");
+	expect_typed("\x01"
+		     "1",
+		     "\n--- console: guest \"db\" (Ctrl-A s for the shell) ---\n");
 	assert_false(shell_prompt_open(&sh));
 	fake_clear_output();
 	for (unsigned int b = 0; b < 256; b++)
@@ -647,10 +645,14 @@ static void test_focus(void **state)
 	assert_int_equal(key(0x01).kind, SHELL_CONSUMED);
 	expect_to_guest(0x01, 1);
 	/* Switch guests directly. */
-	expect_typed("\x01" "0", "--- console: guest \"web\" (Ctrl-A s for the shell) ---\n");
+	expect_typed("\x01"
+		     "0",
+		     "--- console: guest \"web\" (Ctrl-A s for the shell) ---\n");
 	expect_to_guest('\r', 0);
 	/* No such guest: the focus stays. */
-	expect_typed("\x01" "7", "--- console: no guest 7 (guests are 0-2) ---\n");
+	expect_typed("\x01"
+		     "7",
+		     "--- console: no guest 7 (guests are 0-2) ---\n");
 	expect_to_guest('q', 0);
 	/* Hotkey help and unknown hotkeys, with a guest focused. */
 	fake_clear_output();
@@ -682,8 +684,11 @@ static void test_focus(void **state)
 	expect_typed("\x01S", "\n--- console: shell (Ctrl-A 0-9 for a guest) ---\n" PROMPT);
 	expect_typed("\x01\x01", "");
 	/* Hotkeys in the shell keep the prompt. */
-	expect_typed("ab\x01" "9", "ab\n--- console: no guest 9 (guests are 0-2) ---\n" PROMPT "ab");
-	expect_typed("\x01z", "\n--- console: unknown hotkey (Ctrl-A ? for help) ---\n" PROMPT "ab");
+	expect_typed("ab\x01"
+		     "9",
+		     "ab\n--- console: no guest 9 (guests are 0-2) ---\n" PROMPT "ab");
+	expect_typed("\x01z",
+		     "\n--- console: unknown hotkey (Ctrl-A ? for help) ---\n" PROMPT "ab");
 	fake_clear_output();
 	types("\x01?");
 	assert_non_null(strstr(fake.out, "Ctrl-A  send a Ctrl-A"));
@@ -705,19 +710,23 @@ static void test_focus_api(void **state)
 				      "--- console: no guest -5 (guests are 0-2) ---\n");
 	expect_to_guest('a', 2);
 	fake.nvms = 0;
-	expect_typed("\x01" "0", "--- console: no guest 0 (there are no guests) ---\n");
+	expect_typed("\x01"
+		     "0",
+		     "--- console: no guest 0 (there are no guests) ---\n");
 	expect_to_guest('a', 2);
 	fake.nvms = FAKE_VMS;
 	fake_clear_output();
 	assert_true(shell_focus(&sh, SHELL_FOCUS_SHELL));
 	assert_string_equal(fake.out, "--- console: shell (Ctrl-A 0-9 for a guest) ---\n" PROMPT);
 	/* The hotkey interrupts an escape sequence. */
-	expect_typed("\x1b[\x01" "1", "\n--- console: guest \"db\" (Ctrl-A s for the shell) ---\n");
+	expect_typed("\x1b[\x01"
+		     "1",
+		     "\n--- console: guest \"db\" (Ctrl-A s for the shell) ---\n");
 	expect_to_guest('A', 1);
 	/* A CR typed into a guest does not pair with a later LF in the shell. */
 	expect_to_guest('\r', 1);
-	expect_typed("\x01s\n", "--- console: shell (Ctrl-A 0-9 for a guest) ---\n" PROMPT "\n"
-				PROMPT);
+	expect_typed("\x01s\n",
+		     "--- console: shell (Ctrl-A 0-9 for a guest) ---\n" PROMPT "\n" PROMPT);
 }
 
 int main(void)
