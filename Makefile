@@ -73,7 +73,7 @@ GCFLAGS := -std=c11 -O2 -g $(WARN) -I. -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -MMD -MP
-GLIB_SRCS := $(wildcard guests/lib/*.c) $(wildcard guests/lib/*.asm) lib/fmt.c
+GLIB_SRCS := $(wildcard guests/lib/*.c) $(wildcard guests/lib/*.asm) lib/fmt.c lib/string.c
 GLIB_OBJS := $(patsubst %,$(BUILD)/g/%.o,$(basename $(GLIB_SRCS)))
 GUEST_NAMES := $(notdir $(patsubst %/,%,$(filter-out guests/lib/,$(wildcard guests/*/)))) \
 	$(basename $(notdir $(wildcard tests/guest/*.c)))

@@ -45,10 +45,8 @@ static inline long hypercall(long nr, long a0, long a1)
 	return ret;
 }
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
+/* memcpy, memset, memcmp, strlen... come from the hypervisor's lib/string.c. */
+#include <lib/string.h>
 
 /* COM1 output, polled (the hypervisor's vUART). */
 void con_putc(char c);

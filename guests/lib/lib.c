@@ -1,6 +1,6 @@
 #include <guests/lib/guest.h>
 
-int memcmp(const void *a, const void *b, size_t n);
+#include <lib/string.h>
 
 #include <lib/fmt.h>
 #include <stdarg.h>
@@ -8,66 +8,6 @@ int memcmp(const void *a, const void *b, size_t n);
 #define COM1 0x3f8
 
 unsigned int test_failures;
-
-void *memset(void *d, int c, size_t n)
-{
-	uint8_t *p = d;
-	while (n--)
-		*p++ = (uint8_t)c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, size_t n)
-{
-	uint8_t *p = d;
-	const uint8_t *q = s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
-
-void *memmove(void *d, const void *s, size_t n)
-{
-	uint8_t *p = d;
-	const uint8_t *q = s;
-	if (p < q)
-		return memcpy(d, s, n);
-	while (n--)
-		p[n] = q[n];
-	return d;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x - *y;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-size_t strnlen(const char *s, size_t max)
-{
-	size_t n = 0;
-	while (n < max && s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return (unsigned char)*a - (unsigned char)*b;
-}
 
 void con_putc(char c)
 {

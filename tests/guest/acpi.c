@@ -3,8 +3,6 @@
  * table, and the values the platform devices really have. */
 #include <guests/lib/guest.h>
 
-int memcmp(const void *a, const void *b, size_t n);
-
 static uint8_t sum(const void *p, size_t n)
 {
 	const uint8_t *b = p;
