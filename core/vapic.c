@@ -150,6 +150,15 @@ void vapic_update_mode(struct vcpu *v)
 	arch_vcpu_apicv(v, want, a->page, want ? vm->msr_bitmap_apicv : vm->msr_bitmap);
 }
 
+/* Word compares: this runs before every VM entry. */
+static bool words_differ(const uint32_t *x, const uint32_t *y)
+{
+	uint32_t diff = 0;
+	for (int i = 0; i < 8; i++)
+		diff |= x[i] ^ y[i];
+	return diff != 0;
+}
+
 void vapic_prepare_entry(struct vcpu *v)
 {
 	struct vapic *a = vapic_of(v);
@@ -157,7 +166,7 @@ void vapic_prepare_entry(struct vcpu *v)
 
 	/* Usually nothing new: the CPU delivers and retires virtual interrupts
 	 * by itself. A racing set_irq kicks the vCPU, so it is seen next time. */
-	if (vapic_irr_empty(a) && !a->regs_dirty && !memcmp(a->lapic.tmr, a->eoi_exit, 32))
+	if (vapic_irr_empty(a) && !a->regs_dirty && !words_differ(a->lapic.tmr, a->eoi_exit))
 		return;
 	spin_lock(&a->lock);
 	for (int i = 0; i < 8; i++) {
@@ -173,7 +182,7 @@ void vapic_prepare_entry(struct vcpu *v)
 	}
 	memcpy(eoi, a->lapic.tmr, sizeof(eoi));
 	spin_unlock(&a->lock);
-	if (memcmp(eoi, a->eoi_exit, sizeof(eoi))) {
+	if (words_differ(eoi, a->eoi_exit)) {
 		/* Level-triggered vectors must come back for the IOAPIC's EOI. */
 		memcpy(a->eoi_exit, eoi, sizeof(eoi));
 		arch_vcpu_eoi_exit_bitmap(v, eoi);

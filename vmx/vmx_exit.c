@@ -287,7 +287,7 @@ static enum vcpu_action exit_wbinvd(struct vcpu *v)
 
 static enum vcpu_action exit_preempt_timer(struct vcpu *v)
 {
-	(void)v;
+	((struct vmx_vcpu *)v->arch)->rearm = true;
 	cpu_tick();
 	return VCPU_RESTART;
 }

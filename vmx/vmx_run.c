@@ -211,6 +211,7 @@ static void vmx_arm_timer(struct vcpu *v)
 		if (v->id == 0)
 			deadline = MIN(deadline, vm->plat.deadline);
 		if (deadline != x->due_ns) {
+			x->rearm = true;
 			x->due_ns = deadline;
 			x->due_tsc = deadline == DEV_NO_DEADLINE
 					 ? UINT64_MAX
@@ -219,6 +220,11 @@ static void vmx_arm_timer(struct vcpu *v)
 	}
 	if (!vmx_caps.has_preempt_timer)
 		return;
+	/* With "save VMX-preemption timer value" the countdown survives exits:
+	 * it is rewritten only when it fired or the deadline moved. */
+	if (x->preempt_on && !x->rearm && (vmx_caps.exit & EXIT_SAVE_PREEMPT))
+		return;
+	x->rearm = false;
 	/* Every CPU also comes out at least every 10 ms: requests and the
 	 * console must not depend on an IPI reaching a guest that runs with
 	 * interrupts disabled (Bochs holds such IPIs pending until the guest
