@@ -296,8 +296,17 @@ static void console_deliver(unsigned int i, uint8_t byte)
 	if (!vm || !(vm->cfg->devices & DEV_UART0))
 		return;
 	spin_lock(&vm->lock);
-	vuart_rx(&vm->uart, byte);
+	bool taken = vuart_rx(&vm->uart, byte);
 	spin_unlock(&vm->lock);
+	/* The guest is not reading its UART: say how much input was lost once
+	 * it reads again, instead of one line per byte. */
+	if (!taken) {
+		vm->input_dropped++;
+	} else if (vm->input_dropped) {
+		log_warn("guest \"%s\": its UART receive FIFO was full; %u typed byte(s) dropped",
+			 vm->cfg->name, vm->input_dropped);
+		vm->input_dropped = 0;
+	}
 }
 
 void console_poll(void)

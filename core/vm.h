@@ -41,6 +41,7 @@ struct vm {
 	unsigned int io_reports;   /* unclaimed ports reported so far */
 	unsigned int mmio_reports; /* unclaimed MMIO accesses reported so far */
 	bool string_io_reported;
+	unsigned int input_dropped; /* console bytes the guest's UART could not take */
 	struct mmio_map mmio;
 	struct vplatform plat; /* with DEV_PLATFORM */
 	struct vapic vapics[CONFIG_MAX_CPUS_PER_GUEST];
