@@ -14,6 +14,9 @@ export BH_ROOT
 . tests/lib.sh
 bh_init_results
 export BH_LOGDIR
+# A harness bug must never look green: any failing command of this script
+# itself is recorded as a failed test.
+trap 'bh_result FAIL harness/run-all "command failed at tests/run-all.sh line $LINENO"' ERR
 MAKE=${MAKE:-make}
 
 # The value of a variable of the top-level Makefile (HOST_TESTS, FUZZERS).
@@ -66,11 +69,11 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	if fuzzers=$(make_var FUZZERS 2>"$BH_LOGDIR/make-vars.log"); then
 		# Built one by one, then run two at a time (two cores; each
 		# fuzzer is single-threaded; results go to a file, line by line).
-		built=()
+		fuzz_built=()
 		for f in $fuzzers; do
-			build fuzz "$f" "build/fuzz/$f" && built+=("$f")
+			build fuzz "$f" "build/fuzz/$f" && fuzz_built+=("$f")
 		done
-		for f in "${built[@]}"; do
+		for f in "${fuzz_built[@]}"; do
 			while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-2}" ]; do
 				wait -n || true
 			done
@@ -123,13 +126,14 @@ if [ ${#specs[@]} -gt 0 ]; then
 	printf '%s\0' "${specs[@]}" |
 		xargs -0 -n 1 -P "${BOOT_JOBS:-2}" bash -c '. tests/lib.sh && bh_boot_test "$1"' bh-boot || true
 
-	# A test that died without reporting is a failure too.
-	for s in "${specs[@]}"; do
-		name=$(basename "$s" .t)
-		if ! grep -q -E "^(PASS|FAIL) boot/${name}[ :]" "$BH_RESULTS"; then
-			bh_result FAIL "boot/$name" "harness error: no result recorded"
-		fi
-	done
 fi
+
+# A boot test that died without reporting is a failure too.
+for s in "${specs[@]}"; do
+	name=$(basename "$s" .t)
+	if ! grep -q -E "^(PASS|FAIL) boot/${name}[ :]" "$BH_RESULTS"; then
+		bh_result FAIL "boot/$name" "harness error: no result recorded"
+	fi
+done
 
 bh_summary
