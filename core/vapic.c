@@ -48,6 +48,7 @@ void vapic_init(struct vcpu *v)
 	if (a->page)
 		memset((void *)a->page, 0, PAGE_SIZE);
 	vlapic_init(&a->lapic, &cfg);
+	a->deadline_stale = true;
 }
 
 /* x2APIC registers the CPU may read from the virtual-APIC page (MSR index,
@@ -206,6 +207,7 @@ void vapic_init_signal(struct vcpu *v)
 	struct vapic *a = vapic_of(v);
 	spin_lock(&a->lock);
 	vlapic_init_signal(&a->lapic);
+	a->deadline_stale = true;
 	if (a->vid) {
 		for (int i = 0; i < 8; i++) {
 			page_put(a, VLAPIC_IRR + 0x10 * i, 0);
@@ -308,6 +310,7 @@ bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc)
 	(void)dev;
 	spin_lock(&a->lock);
 	bool ok = vlapic_mmio(&a->lapic, acc, vplatform_now(v->vm));
+	a->deadline_stale = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);
 	return ok;
@@ -330,6 +333,7 @@ bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value, bool *handled)
 		*value = vlapic_get_tsc_deadline(&a->lapic, now);
 	else
 		ok = vlapic_msr_read(&a->lapic, msr, value, now);
+	a->deadline_stale = true; /* a read may catch the timer up */
 	spin_unlock(&a->lock);
 	return ok;
 }
@@ -352,6 +356,7 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled)
 	else
 		ok = vlapic_msr_write(&a->lapic, msr, value, now);
 	a->regs_dirty = true;
+	a->deadline_stale = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);
 	if (msr == VLAPIC_MSR_APIC_BASE)
@@ -392,9 +397,11 @@ uint64_t vapic_timer(struct vcpu *v, uint64_t now)
 {
 	struct vapic *a = vapic_of(v);
 	spin_lock(&a->lock);
-	if (vlapic_next_deadline(&a->lapic) <= now)
+	if (vapic_deadline(a) <= now) {
 		vlapic_advance(&a->lapic, now);
-	uint64_t d = vlapic_next_deadline(&a->lapic);
+		a->deadline_stale = true;
+	}
+	uint64_t d = vapic_deadline(a);
 	spin_unlock(&a->lock);
 	return d;
 }

@@ -33,7 +33,22 @@ struct vapic {
 	bool vid;	      /* virtualisation on for this vCPU */
 	bool regs_dirty;      /* model registers changed: refresh the page */
 	uint32_t eoi_exit[8]; /* EOI-exit bitmap last written */
+
+	/* The timer's next deadline, recomputed only after something that can
+	 * move it (the model's conversion divides; entries are frequent). */
+	bool deadline_stale;
+	uint64_t deadline;
 };
+
+/* The APIC timer's next deadline (guest ns, DEV_NO_DEADLINE). */
+static inline uint64_t vapic_deadline(struct vapic *a)
+{
+	if (a->deadline_stale) {
+		a->deadline = vlapic_next_deadline(&a->lapic);
+		a->deadline_stale = false;
+	}
+	return a->deadline;
+}
 
 void vapic_init(struct vcpu *v);
 bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc);

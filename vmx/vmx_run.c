@@ -207,7 +207,7 @@ static void vmx_arm_timer(struct vcpu *v)
 			}
 			vapic_timer(v, now);
 		}
-		uint64_t deadline = vlapic_next_deadline(&vm->vapics[v->id].lapic);
+		uint64_t deadline = vapic_deadline(&vm->vapics[v->id]);
 		if (v->id == 0)
 			deadline = MIN(deadline, vm->plat.deadline);
 		if (deadline != x->due_ns) {
