@@ -21,6 +21,7 @@
 #include <lib/fmt.h>
 #include <lib/log.h>
 #include <lib/string.h>
+#include <vtd/dmar.h>
 #include <vmx/vmx.h>
 
 extern char __image_start[], __image_end[];
@@ -92,6 +93,12 @@ static void acpi_warn(void *ctx, const char *msg)
 {
 	(void)ctx;
 	log_warn("ACPI: %s", msg);
+}
+
+static void dmar_line(void *ctx, const char *s)
+{
+	(void)ctx;
+	log_info("VT-d: %s", s);
 }
 
 static void irq_kick(uint8_t vector)
@@ -265,6 +272,13 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 			log_warn("ACPI tables unusable; only the boot CPU is used");
 	} else {
 		log_warn("no ACPI RSDP from the boot loader; only the boot CPU is used");
+	}
+	if (platform.dmar_address) {
+		/* VT-d is not driven yet; say what the machine offers. */
+		static struct dmar_info dmar;
+		struct acpi_io io = { acpi_map, acpi_warn, NULL };
+		if (dmar_load(&io, platform.dmar_address, platform.dmar_length, &dmar) == DMAR_OK)
+			dmar_describe(&dmar, dmar_line, NULL);
 	}
 	lapic_init(platform.lapic_address);
 	bsp_percpu.apic_id = lapic_id();

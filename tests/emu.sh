@@ -97,6 +97,9 @@ qemu | qemu-ovmf)
 		-serial "file:$OUT" -debugcon "file:$OUT.e9"
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$ISO")
 	[ "$EMU" = qemu-ovmf ] && CMD+=(-bios /usr/share/ovmf/OVMF.fd)
+	# EMU_QEMU_ARGS: extra devices, e.g. "-device intel-iommu" (word-split on purpose)
+	# shellcheck disable=SC2206
+	[ -n "${EMU_QEMU_ARGS:-}" ] && CMD+=(${EMU_QEMU_ARGS})
 	;;
 *) usage ;;
 esac

@@ -196,7 +196,7 @@ bh_spec_lint() {
 		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
 		read -r word rest <<<"$line"
 		case $word in
-		config | emu | cpus | timeout | until | expect | reject | input | increasing)
+		config | emu | cpus | timeout | until | expect | reject | input | increasing | qemu_args)
 			[ -n "$rest" ] || { echo "line $n: '$word' needs a value"; return 1; } ;;
 		count)
 			[[ $rest =~ ^[0-9]+[[:space:]]+[^[:space:]] ]] || { echo "line $n: use 'count <n> <regex>'"; return 1; } ;;
@@ -291,7 +291,7 @@ bh_spec_check() {
 # <name>.emu.log (emu.sh's verdict), <name>.emulator.log (the emulator's own
 # output) and, for Bochs, <name>.bochs.log.
 bh_boot_test() {
-	local spec=$1 name cfg emu cpus tmo until iso log start rc why secs raw input
+	local spec=$1 name cfg emu cpus tmo until iso log start rc why secs raw input qargs
 	name=$(basename "$spec" .t)
 	log=$BH_LOGDIR/$name.log
 	if ! why=$(bh_spec_lint "$spec"); then
@@ -304,6 +304,7 @@ bh_boot_test() {
 	tmo=$(bh_spec_one "$spec" timeout 300)
 	until=$(bh_spec_one "$spec" until "$BH_DEFAULT_UNTIL")
 	input=$(bh_spec_one "$spec" input "")
+	qargs=$(bh_spec_one "$spec" qemu_args "")
 	[ -n "$input" ] && input=$BH_ROOT/tests/boot/$input
 	iso=$BH_ROOT/build/$cfg/bulkhead.iso
 	if [ -e "$BH_LOGDIR/.build-failed-$cfg" ]; then
@@ -318,7 +319,7 @@ bh_boot_test() {
 	rm -f "$log" "$log.e9" "$raw" "$raw.e9" "$BH_LOGDIR/$name.emulator.log" "$BH_LOGDIR/$name.bochs.log"
 	start=$(bh_now_ms)
 	rc=0
-	EMU_INPUT=$input "$BH_ROOT/tests/emu.sh" "$emu" "$iso" "$raw" "$tmo" "$cpus" "$until" \
+	EMU_QEMU_ARGS=$qargs EMU_INPUT=$input "$BH_ROOT/tests/emu.sh" "$emu" "$iso" "$raw" "$tmo" "$cpus" "$until" \
 		>"$BH_LOGDIR/$name.emu.log" 2>&1 || rc=$?
 	secs=$(bh_secs "$start")
 	tr -d '\r' <"$raw" >"$log" 2>/dev/null || : >"$log"
