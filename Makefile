@@ -102,9 +102,9 @@ $(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_RULE,$(g))))
 KERNEL32_NAMES := $(basename $(notdir $(wildcard tests/kernel32/*.asm)))
 # A plain ELF32 guest must not have its ELF headers in a segment below 1 MiB.
 K32_LDFLAGS_elf32test := -N
-$(BUILD)/guests/%.elf: tests/kernel32/%.asm
+$(BUILD)/guests/%.elf: tests/kernel32/%.asm $(wildcard tests/kernel32/*.inc)
 	@mkdir -p $(dir $@) $(BUILD)/k32
-	$(NASM) -f elf32 -o $(BUILD)/k32/$*.o $<
+	$(NASM) -f elf32 -I. -o $(BUILD)/k32/$*.o $<
 	$(LD) -m elf_i386 -nostdlib -z noexecstack -Ttext 0x100000 -e _start $(K32_LDFLAGS_$*) \
 		-o $@ $(BUILD)/k32/$*.o
 
