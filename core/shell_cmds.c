@@ -248,9 +248,24 @@ static void vcpus_of(struct shell *sh, unsigned int vm)
 	}
 }
 
+/* Runs `fn` for every guest (the no-argument form of vcpus and stats). */
+static void each_vm(struct shell *sh, void (*fn)(struct shell *sh, unsigned int vm))
+{
+	unsigned int n = shell_vm_count(sh);
+
+	if (!n)
+		shell_puts(sh, "no guests\n");
+	for (unsigned int vm = 0; vm < n; vm++) {
+		if (shell_vm_info(sh, vm, &sh->vm))
+			fn(sh, vm);
+		else
+			shell_printf(sh, "guest %u: not available\n", vm);
+	}
+}
+
 static void cmd_vcpus(struct shell *sh, const struct cmd *c, int argc, char **argv)
 {
-	unsigned int vm, n;
+	unsigned int vm;
 
 	if (cmd_unsupported(sh, c, sh->ops->vm_info) || cmd_unsupported(sh, c, sh->ops->vcpu_info))
 		return;
@@ -259,15 +274,7 @@ static void cmd_vcpus(struct shell *sh, const struct cmd *c, int argc, char **ar
 			vcpus_of(sh, vm);
 		return;
 	}
-	n = shell_vm_count(sh);
-	if (!n)
-		shell_puts(sh, "no guests\n");
-	for (vm = 0; vm < n; vm++) {
-		if (shell_vm_info(sh, vm, &sh->vm))
-			vcpus_of(sh, vm);
-		else
-			shell_printf(sh, "guest %u: not available\n", vm);
-	}
+	each_vm(sh, vcpus_of);
 }
 
 static void print_rflags(char *buf, size_t size, uint64_t rflags)
@@ -491,7 +498,7 @@ static void stats_of(struct shell *sh, unsigned int vm)
 
 static void cmd_stats(struct shell *sh, const struct cmd *c, int argc, char **argv)
 {
-	unsigned int vm, n;
+	unsigned int vm;
 
 	if (argc >= 1 && !strcmp(argv[0], "clear")) {
 		if (argc > 2) {
@@ -522,15 +529,7 @@ static void cmd_stats(struct shell *sh, const struct cmd *c, int argc, char **ar
 			stats_of(sh, vm);
 		return;
 	}
-	n = shell_vm_count(sh);
-	if (!n)
-		shell_puts(sh, "no guests\n");
-	for (vm = 0; vm < n; vm++) {
-		if (shell_vm_info(sh, vm, &sh->vm))
-			stats_of(sh, vm);
-		else
-			shell_printf(sh, "guest %u: not available\n", vm);
-	}
+	each_vm(sh, stats_of);
 }
 
 static void cmd_devices(struct shell *sh, const struct cmd *c, int argc, char **argv)

@@ -390,6 +390,18 @@ bool vm_all_stopped(void)
 	return true;
 }
 
+/* Said once per transition to "nothing runs"; test ISOs then end the
+ * emulator (platform_idle_exit). */
+static void vm_note_if_all_stopped(void)
+{
+	spin_lock(&vm_stop_lock);
+	if (vm_all_stopped()) {
+		log_info("all guests stopped");
+		platform_idle_exit();
+	}
+	spin_unlock(&vm_stop_lock);
+}
+
 void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
 {
 	char why[200];
@@ -426,12 +438,7 @@ void vm_stop(struct vm *vm, bool crashed, const char *fmt, ...)
 				return;
 		}
 	}
-	spin_lock(&vm_stop_lock);
-	if (vm_all_stopped()) {
-		log_info("all guests stopped");
-		platform_idle_exit();
-	}
-	spin_unlock(&vm_stop_lock);
+	vm_note_if_all_stopped();
 }
 
 int vm_start(struct vm *vm)
@@ -553,10 +560,5 @@ void vm_fail_start(struct vm *vm)
 {
 	vm->state = VM_STOPPED;
 	log_err("guest \"%s\" is not started; the others are", vm->cfg->name);
-	spin_lock(&vm_stop_lock);
-	if (vm_all_stopped()) {
-		log_info("all guests stopped");
-		platform_idle_exit();
-	}
-	spin_unlock(&vm_stop_lock);
+	vm_note_if_all_stopped();
 }
