@@ -325,19 +325,6 @@ void event_injected(struct event_queue *q)
 	q->inflight = EVENT_SRC_NONE;
 }
 
-bool event_queue_pending(const struct event_queue *q)
-{
-	return q->exc.valid || q->nmi_pending || q->nmi_requeued || event_irq_highest(q) >= 0;
-}
-
-void event_after_emulation(uint32_t *interruptibility)
-{
-	/* Blocking by STI / MOV SS covers only the instruction after STI or
-	 * MOV SS (SDM Vol. 3, 24.4.2 Table 24-3; 6.8.3); once the VMM has
-	 * emulated that instruction the shadow is over. */
-	*interruptibility &= ~(EVENT_BLOCK_STI | EVENT_BLOCK_MOV_SS);
-}
-
 static void event_emit_exception(const struct event_exception *e,
 				 const struct event_window_state *st, struct event_injection *out)
 {

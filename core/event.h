@@ -254,11 +254,19 @@ void event_injected(struct event_queue *q);
 void event_entry_failed(struct event_queue *q);
 
 /* Is anything owed to the guest (e.g. to wake a halted vCPU)? Pending IRR
- * interrupts are the caller's to check. */
-bool event_queue_pending(const struct event_queue *q);
+ * interrupts are the caller's to check. Inline and branch-light: every VM
+ * entry asks. */
+static inline bool event_queue_pending(const struct event_queue *q)
+{
+	uint64_t acked = q->irq_acked[0] | q->irq_acked[1] | q->irq_acked[2] | q->irq_acked[3];
+	return (q->exc.valid | q->nmi_pending | q->nmi_requeued) || acked;
+}
 
 /* An emulated instruction completed (RIP advanced): the one-instruction
  * shadow of STI / MOV SS is over (SDM Vol. 3, 6.8.3 and 24.4.2 Table 24-3). */
-void event_after_emulation(uint32_t *interruptibility);
+static inline void event_after_emulation(uint32_t *interruptibility)
+{
+	*interruptibility &= ~(EVENT_BLOCK_STI | EVENT_BLOCK_MOV_SS);
+}
 
 #endif

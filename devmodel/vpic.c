@@ -303,11 +303,6 @@ void vpic_set_irq(struct vpic *pic, unsigned int irq, bool level)
 	vpic_update(pic);
 }
 
-bool vpic_has_intr(const struct vpic *pic)
-{
-	return pic->intr;
-}
-
 uint8_t vpic_ack(struct vpic *pic)
 {
 	struct vpic_chip *m = &pic->chip[0], *s = &pic->chip[1];

@@ -59,7 +59,10 @@ bool vpic_pio(struct vpic *pic, struct dev_access *acc);
 void vpic_set_irq(struct vpic *pic, unsigned int irq, bool level);
 
 /* The INTR output: an unmasked request outranks everything in service. */
-bool vpic_has_intr(const struct vpic *pic);
+static inline bool vpic_has_intr(const struct vpic *pic)
+{
+	return pic->intr; /* asked before every VM entry of vCPU 0 */
+}
 
 /* The INTA cycle: returns the vector and moves the request to in-service.
  * With nothing pending it returns the spurious IR7 vector of the chip asked

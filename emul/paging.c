@@ -30,16 +30,12 @@ static enum emul_status pf(struct emul_ctx *c, uint64_t linear, uint32_t ec)
 	return EMUL_EXCEPTION;
 }
 
+/* Paging entries are little-endian, as is every host this runs on (x86):
+ * the bytes land in the low end of *e. */
 static int read_entry(struct emul_ctx *c, uint64_t gpa, unsigned int size, uint64_t *e)
 {
-	uint8_t b[8] = { 0 };
-
-	if (c->ops->read_phys(c->ops->ctx, gpa, b, size))
-		return -1;
 	*e = 0;
-	for (unsigned int i = 0; i < size; i++)
-		*e |= (uint64_t)b[i] << (8 * i);
-	return 0;
+	return c->ops->read_phys(c->ops->ctx, gpa, e, size) ? -1 : 0;
 }
 
 enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write, bool fetch,

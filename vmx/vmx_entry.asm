@@ -1,9 +1,15 @@
 ; VM entry and exit. vmx_enter(regs, launched) saves the host's callee-saved
 ; registers, points HOST_RSP at this frame, loads the guest GPRs (and CR2,
-; which the VMCS does not hold) and enters with VMLAUNCH or VMRESUME. A VM
-; exit lands on vmx_exit (HOST_RIP), stores the guest GPRs back and returns 0
-; from vmx_enter. A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid:
-; read VMCS_INSN_ERROR).
+; which the VMCS does not hold) and enters with VMLAUNCH or VMRESUME.
+;
+; A VM exit lands on vmx_exit (HOST_RIP), stores the guest GPRs and CR2 and
+; calls vmx_handle_exit(regs) (vmx/vmx_run.c) on the same frame. When that
+; returns nonzero the entry path has nothing to do (no event, request or
+; timer): the GPRs are reloaded and the guest resumed at once, the exit fast
+; path. Otherwise vmx_enter returns 0 and the C loop prepares the next entry.
+; A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid: read
+; VMCS_INSN_ERROR). CR2 is not reloaded on the fast path: only the C loop's
+; event injection changes the saved copy, and the host never faults.
 
 VMCS_HOST_RSP equ 0x6c14
 
@@ -21,6 +27,7 @@ R_CR2 equ 16
 section .text
 global vmx_enter
 global vmx_exit
+extern vmx_handle_exit
 vmx_enter:
 	push rbp
 	push rbx
@@ -95,5 +102,29 @@ vmx_exit:
 	mov [rdi + G(R_RDI)], rax
 	mov rax, cr2
 	mov [rdi + G(R_CR2)], rax
+	; HOST_RSP is 16-byte aligned (vmx_enter's seven pushes follow a call),
+	; as the ABI wants at a call. rdi = &regs = the vcpu.
+	call vmx_handle_exit
+	test eax, eax
+	jz .to_loop
+	mov rdi, [rsp]
+	mov rax, [rdi + G(R_RAX)]
+	mov rcx, [rdi + G(R_RCX)]
+	mov rdx, [rdi + G(R_RDX)]
+	mov rbx, [rdi + G(R_RBX)]
+	mov rbp, [rdi + G(R_RBP)]
+	mov rsi, [rdi + G(R_RSI)]
+	mov r8,  [rdi + G(8)]
+	mov r9,  [rdi + G(9)]
+	mov r10, [rdi + G(10)]
+	mov r11, [rdi + G(11)]
+	mov r12, [rdi + G(12)]
+	mov r13, [rdi + G(13)]
+	mov r14, [rdi + G(14)]
+	mov r15, [rdi + G(15)]
+	mov rdi, [rdi + G(R_RDI)]
+	vmresume
+	jmp vmx_enter.failed
+.to_loop:
 	xor eax, eax
 	jmp vmx_enter.out

@@ -338,6 +338,91 @@ static void vcpu_idle(struct vcpu *v)
 	irq_disable();
 }
 
+/* After an exit was handled: may the guest be resumed without the entry
+ * path (requests, idle, timers, event injection)? True only when each of
+ * those would do nothing. Interrupts raised by other CPUs after this look
+ * arrive as a kick IPI, which makes the entry exit again at once. */
+static bool vmx_entry_is_trivial(struct vcpu *v, uint64_t now_tsc)
+{
+	struct vmx_vcpu *x = v->arch;
+	struct vm *vm = v->vm;
+
+	if (v->requests || __atomic_load_n(&vm->state, __ATOMIC_RELAXED) != VM_RUNNING ||
+	    v->state != VCPU_RUNNING || v->in_hlt)
+		return false;
+	if (event_queue_pending(&v->events) ||
+	    (x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)))
+		return false;
+	/* The preemption timer keeps counting across exits only with "save
+	 * VMX-preemption timer value"; otherwise the entry path rewrites it. */
+	if (now_tsc >= x->due_tsc || x->rearm || !(vmx_caps.exit & EXIT_SAVE_PREEMPT))
+		return false;
+	if (vm->cfg->devices & DEV_PLATFORM) {
+		struct vapic *a = &vm->vapics[v->id];
+		/* New IRR bits (with virtualisation: not yet in the page), model
+		 * registers to push, the PIC's INTR, or a moved deadline. */
+		if (!vapic_irr_empty(a) || a->regs_dirty || a->deadline_stale)
+			return false;
+		uint64_t deadline = a->deadline;
+		if (v->id == 0) {
+			if (vpic_has_intr(&vm->plat.pic))
+				return false;
+			deadline = MIN(deadline, vm->plat.deadline);
+		}
+		if (deadline != x->due_ns)
+			return false;
+	}
+	return true;
+}
+
+/* Called by the exit stub (vmx_entry.asm) with the guest's GPRs saved:
+ * handles the exit completely. Returns true to resume the guest at once,
+ * false to return to vmx_vcpu_loop for the entry path. */
+bool vmx_handle_exit(struct vcpu *v);
+bool vmx_handle_exit(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+	uint64_t t0 = rdtsc();
+	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+
+	x->launched = true;
+	x->exit_reason = reason;
+	if (reason & BIT(31)) {
+		event_entry_failed(&v->events);
+		vmx_dump_state(v, "VM entry failed");
+		vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
+			vmx_exit_name(reason & 0xffff),
+			(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST ? vmx_diagnose_guest_state()
+								   : "see the SDM, 26.4");
+		return false;
+	}
+	reason &= 0xffff;
+	x->exit_reason = reason;
+	v->rip = vmread(VMCS_GUEST_RIP);
+	/* (VM exits clear the entry interruption info's valid bit.) */
+	vmx_requeue_events(v);
+
+	enum vcpu_action a = vmx_dispatch_exit(v, reason);
+	if (a == VCPU_COMPLETE) {
+		v->rip = v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
+		v->next_rip_set = false;
+		vmwrite(VMCS_GUEST_RIP, v->rip);
+		/* The instruction retired: an STI / MOV SS shadow ends. */
+		uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+		uint32_t after = intr;
+		event_after_emulation(&after);
+		if (after != intr)
+			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, after);
+	}
+	uint64_t t1 = rdtsc();
+	if (reason < VCPU_EXIT_STATS) {
+		v->stats.exits[reason]++;
+		v->stats.ticks[reason] += t1 - t0;
+	}
+	v->stats.total++;
+	return a == VCPU_COMPLETE && vmx_entry_is_trivial(v, t1);
+}
+
 void vmx_vcpu_loop(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -355,20 +440,15 @@ void vmx_vcpu_loop(struct vcpu *v)
 			vcpu_idle(v);
 			continue;
 		}
-		if (v->rip_dirty) {
-			vmwrite(VMCS_GUEST_RIP, v->rip);
-			v->rip_dirty = false;
-		}
 		vmx_arm_timer(v);
 		if (!vmx_inject_events(v)) {
 			vm_stop(v->vm, true, "triple fault on vCPU %u at RIP 0x%lx", v->id, v->rip);
 			continue;
 		}
 
-		v->in_guest = true;
+		/* Returns 0 after exits vmx_handle_exit() handled and that need
+		 * the entry path; exits that do not are resumed inside. */
 		int r = vmx_enter(&v->regs, x->launched);
-		v->in_guest = false;
-		uint64_t t0 = rdtsc();
 		if (r) {
 			if (r == 2)
 				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction "
@@ -379,44 +459,6 @@ void vmx_vcpu_loop(struct vcpu *v)
 					v->vm->cfg->name, v->id);
 			event_entry_failed(&v->events);
 			vm_stop(v->vm, true, "VM entry failed");
-			continue;
 		}
-		x->launched = true;
-		uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-		x->exit_reason = reason;
-		if (reason & BIT(31)) {
-			event_entry_failed(&v->events);
-			vmx_dump_state(v, "VM entry failed");
-			vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s",
-				reason & 0xffff, vmx_exit_name(reason & 0xffff),
-				(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST
-				    ? vmx_diagnose_guest_state()
-				    : "see the SDM, 26.4");
-			continue;
-		}
-		reason &= 0xffff;
-		x->exit_reason = reason;
-		v->rip = vmread(VMCS_GUEST_RIP);
-		/* (VM exits clear the entry interruption info's valid bit.) */
-		vmx_requeue_events(v);
-
-		enum vcpu_action a = vmx_dispatch_exit(v, reason);
-		if (a == VCPU_COMPLETE) {
-			v->rip =
-			    v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
-			v->next_rip_set = false;
-			vmwrite(VMCS_GUEST_RIP, v->rip);
-			/* The instruction retired: an STI / MOV SS shadow ends. */
-			uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
-			uint32_t after = intr;
-			event_after_emulation(&after);
-			if (after != intr)
-				vmwrite(VMCS_GUEST_INTERRUPTIBILITY, after);
-		}
-		if (reason < VCPU_EXIT_STATS) {
-			v->stats.exits[reason]++;
-			v->stats.ticks[reason] += rdtsc() - t0;
-		}
-		v->stats.total++;
 	}
 }
