@@ -399,6 +399,18 @@ static enum emul_status dec_opcode(struct dec *d, struct emul_insn *in, const st
 	}
 
 	switch (b) {
+	case 0x6c:
+	case 0x6d: /* INS */
+	case 0x6e:
+	case 0x6f: /* OUTS */
+		in->op = b < 0x6e ? EMUL_OP_INS : EMUL_OP_OUTS;
+		/* Ports are at most 32 bits wide: REX.W is ignored and 6D/6F
+		 * stay 16/32-bit in 64-bit mode (SDM Vol. 2 "INS", "OUTS"). */
+		in->opsize = (uint8_t)((b & 1) ? MIN(vsz, 4u) : 1);
+		in->rep = p->rep;
+		/* INS always writes ES:rDI; OUTS reads DS:rSI, overridable. */
+		in->mem.seg = b < 0x6e ? EMUL_ES : p->seg != EMUL_NR_SEGS ? p->seg : EMUL_DS;
+		return EMUL_OK;
 	case 0x63: /* MOVSXD (64-bit mode only; ARPL elsewhere) */
 		if (in->codesize != 8)
 			return EMUL_UNDECODABLE;

@@ -1,8 +1,9 @@
 /*
- * The instruction emulator for MMIO exits.
+ * The instruction emulator for MMIO exits and string port I/O (INS/OUTS).
  *
- * On an EPT violation against emulated MMIO the exit path fills a
- * `struct emul_vcpu` snapshot, points a `struct emul_ctx` at it and calls
+ * On an EPT violation against emulated MMIO, or an I/O exit of INS/OUTS, the
+ * exit path fills a `struct emul_vcpu` snapshot, points a `struct emul_ctx`
+ * at it and calls
  *
  *	st = emul_fetch_decode(&c, &insn);
  *	if (st == EMUL_OK)
@@ -22,9 +23,11 @@
  *  - EMUL_UNDECODABLE: inject #UD. Nothing was changed. Returned for invalid
  *                      encodings and for instructions outside the emulated set.
  *  - EMUL_UNHANDLED:   a callback refused an access (no RAM and no device at a
- *                      GPA, page tables outside RAM). Policy is the caller's
- *                      (typically: stop the guest). Earlier iterations of a REP
- *                      string instruction may have had side effects.
+ *                      GPA, page tables outside RAM, a port access the pio
+ *                      callback ended). Policy is the caller's (typically:
+ *                      stop the guest). Earlier iterations of a REP string
+ *                      instruction may have had side effects, and the
+ *                      registers show them (write back GPRs to keep them).
  * In short: write back GPRs/RFLAGS unless UNDECODABLE, set RIP to next_rip.
  *
  * Device models never see any of this: the mmio callback receives a
@@ -115,11 +118,20 @@ struct emul_vcpu {
  * *value holds the data (low `size` bytes), for a read the device stores it
  * there (bits above `size` are ignored). Return 0 when handled, nonzero when
  * no device claims the GPA.
+ *
+ * pio performs one port access of `size` 1, 2 or 4 bytes for INS (in: the
+ * callee stores the value, bits above `size` ignored) and OUTS (*value holds
+ * it). It is called once per element, after the element's memory operand
+ * translated without a fault. Return 0 when done; nonzero ends the
+ * instruction with EMUL_UNHANDLED before that element (the caller records
+ * why, e.g. the guest was stopped). NULL makes INS/OUTS EMUL_UNDECODABLE,
+ * which is what a caller that cannot expect them (the MMIO path) wants.
  */
 struct emul_ops {
 	int (*read_phys)(void *ctx, uint64_t gpa, void *buf, size_t len);
 	int (*write_phys)(void *ctx, uint64_t gpa, const void *buf, size_t len);
 	int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value);
+	int (*pio)(void *ctx, uint16_t port, uint8_t size, bool in, uint64_t *value);
 	void *ctx;
 };
 
@@ -190,6 +202,8 @@ enum emul_op {
 	EMUL_OP_BTC,
 	EMUL_OP_MOVS,
 	EMUL_OP_STOS,
+	EMUL_OP_INS,  /* ES:[rDI] <- port DX */
+	EMUL_OP_OUTS, /* port DX <- seg:[rSI] */
 };
 
 enum emul_opnd_type { EMUL_OPND_NONE, EMUL_OPND_REG, EMUL_OPND_MEM, EMUL_OPND_IMM };
@@ -228,8 +242,8 @@ struct emul_insn {
 	uint8_t rex;		      /* the effective REX byte, 0 if none */
 	uint16_t opcode;	      /* the opcode byte, 0x0fXX for two-byte opcodes */
 	struct emul_operand dst, src; /* string instructions: both NONE */
-	struct emul_mem mem;
-	uint64_t imm; /* EMUL_OPND_IMM: sign-extended to 64 bits */
+	struct emul_mem mem;	      /* string instructions: only seg (the rSI one) */
+	uint64_t imm;		      /* EMUL_OPND_IMM: sign-extended to 64 bits */
 	uint8_t bytes[15];
 };
 

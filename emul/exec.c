@@ -305,7 +305,26 @@ static void areg_set(struct emul_vcpu *v, unsigned int reg, unsigned int asz, ui
 	gpr_set(v, reg, asz, false, val);
 }
 
-/* MOVS and STOS, with REP and DF (SDM Vol. 2 "MOVS", "STOS", "REP"). */
+/* One port access of a string I/O element; a refusal ends the instruction
+ * before the element, so the registers show only completed ones. */
+static enum emul_status port_access(struct emul_ctx *c, const struct emul_insn *in, bool is_in,
+				    uint64_t *val)
+{
+	const struct emul_ops *ops = c->ops;
+
+	if (ops->pio(ops->ctx, (uint16_t)c->vcpu->gpr[EMUL_RDX], in->opsize, is_in, val))
+		return EMUL_UNHANDLED;
+	*val &= emul_mask(in->opsize);
+	return EMUL_OK;
+}
+
+/*
+ * MOVS, STOS, INS and OUTS, with REP and DF (SDM Vol. 2 "MOVS", "STOS",
+ * "INS", "OUTS", "REP"). The rSI operand is read first, then the ES:rDI
+ * operand is translated before anything is written to it. INS translates
+ * its destination before reading the port, so an element whose store would
+ * fault consumes nothing from the device (a FIFO keeps its byte).
+ */
 static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *in)
 {
 	struct emul_vcpu *v = c->vcpu;
@@ -313,37 +332,49 @@ static enum emul_status exec_string(struct emul_ctx *c, const struct emul_insn *
 	uint64_t am = emul_mask(asz);
 	uint64_t delta = (v->rflags & EMUL_FL_DF) ? (uint64_t) - (int64_t)sz : sz;
 	uint64_t count = v->gpr[EMUL_RCX] & am;
+	bool uses_si = in->op == EMUL_OP_MOVS || in->op == EMUL_OP_OUTS;
+	bool uses_di = in->op != EMUL_OP_OUTS;
 	unsigned int n = 1;
 	struct xlat xs = { 0 }, xd = { 0 };
 	struct loc l;
 	enum emul_status st;
 
+	if ((in->op == EMUL_OP_INS || in->op == EMUL_OP_OUTS) && !c->ops->pio)
+		return EMUL_UNDECODABLE;
 	if (in->rep) {
 		if (count == 0)
 			return EMUL_OK;
 		n = (unsigned int)MIN(count, (uint64_t)EMUL_REP_MAX);
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t val;
+		uint64_t val = 0;
 
-		if (in->op == EMUL_OP_MOVS) {
+		if (uses_si) {
 			st = mem_resolve(c, in, in->mem.seg, v->gpr[EMUL_RSI] & am, sz, false,
 					 false, &xs, &l);
 			if (st == EMUL_OK)
 				st = loc_rw(c, &l, &val, false);
 			if (st != EMUL_OK)
 				return st;
-		} else {
+		} else if (in->op == EMUL_OP_STOS) {
 			val = v->gpr[EMUL_RAX] & emul_mask(sz);
 		}
-		st = mem_resolve(c, in, EMUL_ES, v->gpr[EMUL_RDI] & am, sz, true, false, &xd, &l);
-		if (st == EMUL_OK)
-			st = loc_rw(c, &l, &val, true);
+		if (uses_di) {
+			st = mem_resolve(c, in, EMUL_ES, v->gpr[EMUL_RDI] & am, sz, true, false,
+					 &xd, &l);
+			if (st == EMUL_OK && in->op == EMUL_OP_INS)
+				st = port_access(c, in, true, &val);
+			if (st == EMUL_OK)
+				st = loc_rw(c, &l, &val, true);
+		} else {
+			st = port_access(c, in, false, &val);
+		}
 		if (st != EMUL_OK)
 			return st;
-		if (in->op == EMUL_OP_MOVS)
+		if (uses_si)
 			areg_set(v, EMUL_RSI, asz, v->gpr[EMUL_RSI] + delta);
-		areg_set(v, EMUL_RDI, asz, v->gpr[EMUL_RDI] + delta);
+		if (uses_di)
+			areg_set(v, EMUL_RDI, asz, v->gpr[EMUL_RDI] + delta);
 		if (in->rep)
 			areg_set(v, EMUL_RCX, asz, v->gpr[EMUL_RCX] - 1);
 	}
@@ -359,7 +390,7 @@ enum emul_status emul_execute(struct emul_ctx *c, const struct emul_insn *in)
 	enum emul_status st;
 
 	c->next_rip = v->rip;
-	if (in->op == EMUL_OP_MOVS || in->op == EMUL_OP_STOS)
+	if (in->op >= EMUL_OP_MOVS && in->op <= EMUL_OP_OUTS)
 		st = exec_string(c, in);
 	else if (in->op >= EMUL_OP_MOV && in->op <= EMUL_OP_BTC)
 		st = exec_binary(c, in);

@@ -43,7 +43,7 @@ static int b_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *v
 	return 0;
 }
 
-static const struct emul_ops ops = { b_read, b_write, b_mmio, NULL };
+static const struct emul_ops ops = { .read_phys = b_read, .write_phys = b_write, .mmio = b_mmio };
 static struct emul_vcpu v;
 static volatile int sink;
 

@@ -6,12 +6,14 @@
  *   0   16 x u64 GPRs          128  rip, rflags, cr0, cr3, cr4, efer
  *   176 6 x u64 segment bases  224  exit_gpa
  *   232 cs_l, cs_d, cpl, maxphyaddr (one byte each)
+ *   236 flags: bit 0 = no port callback (INS/OUTS must be undecodable)
  *   240 guest RAM image; GPAs below 4 GiB wrap onto it, GPAs with bit 32
- *       set are a device that accepts everything.
+ *       set are a device that accepts everything. Ports with bit 15 set
+ *       refuse (EMUL_UNHANDLED), the others accept everything.
  *
  * Besides memory safety it checks the interface contract: RIP only moves on
  * EMUL_OK, exceptions are #GP/#SS/#PF with sane fields, devices only see
- * sizes 1/2/4/8.
+ * sizes 1/2/4/8, ports only 1/2/4 and only DX, and only for INS/OUTS.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +27,8 @@
 struct fz {
 	uint8_t *ram;
 	size_t size;
-	unsigned long accesses;
+	unsigned long accesses, pio_calls;
+	const struct emul_vcpu *v;
 };
 
 static int fz_rw(struct fz *f, uint64_t gpa, uint8_t *buf, size_t len, bool write)
@@ -68,6 +71,24 @@ static int fz_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *
 	return 0;
 }
 
+static int fz_pio(void *ctx, uint16_t port, uint8_t size, bool in, uint64_t *value)
+{
+	struct fz *f = ctx;
+
+	if (size != 1 && size != 2 && size != 4)
+		__builtin_trap();
+	if (port != (uint16_t)f->v->gpr[2]) /* always DX */
+		__builtin_trap();
+	if (!in && size < 4 && (*value >> (8 * size)))
+		__builtin_trap(); /* OUTS sends exactly the element */
+	f->pio_calls++;
+	if (port & 0x8000)
+		return -1;
+	if (in)
+		*value = (port + f->pio_calls) * 0x9e3779b97f4a7c15ull;
+	return 0;
+}
+
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v;
@@ -81,7 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t hdr[HDR] = { 0 };
 	struct emul_vcpu v;
 	struct fz f;
-	struct emul_ops ops = { fz_read, fz_write, fz_mmio, &f };
+	struct emul_ops ops = { .read_phys = fz_read,
+				.write_phys = fz_write,
+				.mmio = fz_mmio,
+				.pio = fz_pio,
+				.ctx = &f };
 	struct emul_ctx c;
 	struct emul_insn insn;
 	struct emul_exception exc;
@@ -94,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.ram = malloc(f.size ? f.size : 1);
 	if (f.size)
 		memcpy(f.ram, data + HDR, f.size);
-	f.accesses = 0;
+	f.accesses = f.pio_calls = 0;
+	f.v = &v;
 
 	/* The pure decoder on the raw bytes, in every code size. */
 	for (unsigned int cs = 2; cs <= 8; cs *= 2) {
@@ -118,12 +144,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.cs_d = hdr[233] & 1;
 	v.cpl = hdr[234] & 3;
 	v.maxphyaddr = hdr[235];
+	if (hdr[236] & 1)
+		ops.pio = NULL;
 
 	c = (struct emul_ctx){ .vcpu = &v, .ops = &ops, .exit_gpa = rd64(hdr + 224) };
 	for (int round = 0; round < 4; round++) {
 		uint64_t rip = v.rip;
+		unsigned long pio0 = f.pio_calls;
+		bool io;
 
-		st = emul_run(&c);
+		st = emul_fetch_decode(&c, &insn);
+		io = st == EMUL_OK && (insn.op == EMUL_OP_INS || insn.op == EMUL_OP_OUTS);
+		if (st == EMUL_OK)
+			st = emul_execute(&c, &insn);
+		/* Ports are touched only by INS/OUTS, never more than
+		 * EMUL_REP_MAX times per call, and not at all without pio. */
+		if (f.pio_calls != pio0 && (!io || f.pio_calls - pio0 > EMUL_REP_MAX))
+			__builtin_trap();
+		if (io && !ops.pio && st != EMUL_UNDECODABLE)
+			__builtin_trap();
 		if (st != EMUL_OK && c.next_rip != rip)
 			__builtin_trap();
 		if (st == EMUL_EXCEPTION && c.exc.vector != EMUL_VEC_GP &&

@@ -106,7 +106,9 @@ static int d_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *v
 	return 0;
 }
 
-static const struct emul_ops d_ops = { d_read_phys, d_write_phys, d_mmio, NULL };
+static const struct emul_ops d_ops = { .read_phys = d_read_phys,
+				       .write_phys = d_write_phys,
+				       .mmio = d_mmio };
 
 /* --- the trampoline ------------------------------------------------------ */
 

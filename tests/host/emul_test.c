@@ -23,7 +23,45 @@
 static struct h_mem M;
 static uint8_t mmio_page[0x2000];
 static struct emul_vcpu V;
-static const struct emul_ops OPS = { h_read_phys, h_write_phys, h_mmio, &M };
+
+/* A fake port space for INS/OUTS: a log of the accesses, reads returning a
+ * counting sequence (with garbage above the size the emulator must drop),
+ * and an optional refusal of the nth access. */
+#define P_LOG 64
+static struct {
+	unsigned int calls, refuse_at; /* refuse_at: 1-based call to refuse, 0 none */
+	uint16_t port[P_LOG];
+	uint8_t size[P_LOG];
+	bool in[P_LOG];
+	uint64_t val[P_LOG];
+	uint64_t next; /* the next read's value */
+} P;
+
+static int t_pio(void *ctx, uint16_t port, uint8_t size, bool in, uint64_t *value)
+{
+	(void)ctx;
+	if (size != 1 && size != 2 && size != 4)
+		fail_msg("port access of %u bytes", size);
+	if (++P.calls == P.refuse_at)
+		return -1;
+	if (in) {
+		*value = P.next | 0xdead000000000000ull | (size < 4 ? 0xbe000000ull : 0);
+		P.next += 0x01010101;
+	}
+	if (P.calls <= P_LOG) {
+		P.port[P.calls - 1] = port;
+		P.size[P.calls - 1] = size;
+		P.in[P.calls - 1] = in;
+		P.val[P.calls - 1] = *value;
+	}
+	return 0;
+}
+
+static const struct emul_ops OPS = { .read_phys = h_read_phys,
+				     .write_phys = h_write_phys,
+				     .mmio = h_mmio,
+				     .pio = t_pio,
+				     .ctx = &M };
 static struct emul_ctx C;
 static uint64_t pt_next;
 
@@ -38,6 +76,8 @@ static int setup(void **state)
 	M.mmio_size = sizeof(mmio_page);
 	M.mmio_buf = mmio_page;
 	M.mmio_reads = M.mmio_writes = 0;
+	memset(&P, 0, sizeof(P));
+	P.next = 0x44332211;
 	memset(&V, 0, sizeof(V));
 	C = (struct emul_ctx){ .vcpu = &V, .ops = &OPS, .exit_gpa = EMUL_GPA_NONE };
 	pt_next = PT_BASE;
@@ -244,6 +284,17 @@ static const struct dcase forms[] = {
 	{ 8, { 0x66, 0xa5 }, 2, 2, EMUL_OP_MOVS, 2, N, N },
 	{ 8, { 0xaa }, 1, 1, EMUL_OP_STOS, 1, N, N },
 	{ 8, { 0xf3, 0xab }, 2, 2, EMUL_OP_STOS, 4, N, N },
+	{ 8, { 0x6c }, 1, 1, EMUL_OP_INS, 1, N, N },
+	{ 8, { 0x6d }, 1, 1, EMUL_OP_INS, 4, N, N },
+	{ 8, { 0x66, 0x6d }, 2, 2, EMUL_OP_INS, 2, N, N },
+	{ 8, { 0x48, 0x6d }, 2, 2, EMUL_OP_INS, 4, N, N }, /* REX.W ignored */
+	{ 8, { 0xf3, 0x6e }, 2, 2, EMUL_OP_OUTS, 1, N, N },
+	{ 8, { 0xf3, 0x48, 0x6f }, 3, 3, EMUL_OP_OUTS, 4, N, N },
+	{ 8, { 0x67, 0x66, 0x64, 0xf3, 0x6f }, 5, 5, EMUL_OP_OUTS, 2, N, N },
+	{ 4, { 0x6d }, 1, 1, EMUL_OP_INS, 4, N, N },
+	{ 4, { 0x66, 0x6f }, 2, 2, EMUL_OP_OUTS, 2, N, N },
+	{ 2, { 0x6d }, 1, 1, EMUL_OP_INS, 2, N, N },
+	{ 2, { 0x66, 0xf3, 0x6f }, 3, 3, EMUL_OP_OUTS, 4, N, N },
 	{ 8, { 0x0f, 0xa3, 0x03 }, 3, 3, EMUL_OP_BT, 4, Mm, R },
 	{ 8, { 0x0f, 0xab, 0x03 }, 3, 3, EMUL_OP_BTS, 4, Mm, R },
 	{ 8, { 0x0f, 0xb3, 0x03 }, 3, 3, EMUL_OP_BTR, 4, Mm, R },
@@ -298,6 +349,8 @@ static const struct {
 	{ 8, { 0xf0, 0x0f, 0xa3, 0x03 }, 4 }, /* LOCK BT */
 	{ 8, { 0xf0, 0x01, 0xc3 }, 3 },	      /* LOCK with a register destination */
 	{ 8, { 0xf0, 0xa4 }, 2 },	      /* LOCK MOVS */
+	{ 8, { 0xf0, 0x6c }, 2 },	      /* LOCK INS */
+	{ 4, { 0xf3, 0xf0, 0x6f }, 3 },	      /* LOCK REP OUTS */
 	{ 8, { 0x04, 0x01 }, 2 },	      /* ADD AL, imm: no memory operand, out of scope */
 	{ 8, { 0x0f, 0x0b }, 2 },	      /* UD2 */
 	{ 8, { 0x8f, 0x03 }, 2 },	      /* POP m */
@@ -1041,6 +1094,432 @@ static void test_rep_fault_midway(void **state)
 	assert_int_equal(C.next_rip, V.rip);
 }
 
+/* ---- string port I/O (INS/OUTS) ------------------------------------------ */
+
+static void test_strio_decode(void **state)
+{
+	struct emul_insn in;
+	struct emul_exception exc;
+
+	(void)state;
+	/* INS writes ES:rDI whatever the override (SDM Vol. 2 "INS"). */
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x2e, 0xf3, 0x6c }, 3, 4, &in, &exc),
+			 EMUL_OK);
+	assert_int_equal(in.op, EMUL_OP_INS);
+	assert_int_equal(in.mem.seg, EMUL_ES);
+	assert_int_equal(in.rep, EMUL_REP_F3);
+	/* OUTS reads DS:rSI by default, the override otherwise. */
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x6e }, 1, 4, &in, &exc), EMUL_OK);
+	assert_int_equal(in.mem.seg, EMUL_DS);
+	assert_int_equal(in.rep, EMUL_REP_NONE);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x26, 0x6e }, 2, 4, &in, &exc), EMUL_OK);
+	assert_int_equal(in.mem.seg, EMUL_ES);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x65, 0x6f }, 2, 8, &in, &exc), EMUL_OK);
+	assert_int_equal(in.mem.seg, EMUL_GS);
+	/* Address size: 67 selects ECX/ESI/EDI in 64-bit mode, 16/32 swap. */
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x6c }, 2, 8, &in, &exc), EMUL_OK);
+	assert_int_equal(in.addrsize, 4);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x6c }, 2, 2, &in, &exc), EMUL_OK);
+	assert_int_equal(in.addrsize, 4);
+	assert_int_equal(emul_decode((const uint8_t[]){ 0x67, 0x6c }, 2, 4, &in, &exc), EMUL_OK);
+	assert_int_equal(in.addrsize, 2);
+	/* Truncation before the opcode. */
+	assert_int_equal(emul_decode((const uint8_t[]){ 0xf3 }, 1, 8, &in, &exc), EMUL_TRUNCATED);
+}
+
+static void test_outs_rep_bytes(void **state)
+{
+	static const char msg[] = "hello";
+
+	(void)state;
+	mode64();
+	memcpy(M.ram + DATA_GPA + 0x10, msg, 5);
+	V.gpr[EMUL_RSI] = DATA_GPA + 0x10;
+	V.gpr[EMUL_RDI] = 0x1234;
+	V.gpr[EMUL_RCX] = 5;
+	V.gpr[EMUL_RDX] = 0xffff00000000ull | 0x3f8; /* only DX is the port */
+	assert_int_equal(RUN(0xf3, 0x6e), EMUL_OK);
+	assert_int_equal(P.calls, 5);
+	for (unsigned int i = 0; i < 5; i++) {
+		assert_int_equal(P.port[i], 0x3f8);
+		assert_int_equal(P.size[i], 1);
+		assert_false(P.in[i]);
+		assert_int_equal(P.val[i], (uint8_t)msg[i]);
+	}
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA + 0x15);
+	assert_int_equal(V.gpr[EMUL_RCX], 0);
+	assert_int_equal(V.gpr[EMUL_RDI], 0x1234); /* OUTS leaves rDI alone */
+	assert_int_equal(C.next_rip, V.rip + 2);
+	/* Without REP: one element, RCX untouched. */
+	V.gpr[EMUL_RCX] = 7;
+	assert_int_equal(RUN(0x6e), EMUL_OK);
+	assert_int_equal(P.calls, 6);
+	assert_int_equal(V.gpr[EMUL_RCX], 7);
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA + 0x16);
+	assert_int_equal(C.next_rip, V.rip + 1);
+}
+
+static void test_ins_sizes(void **state)
+{
+	(void)state;
+	mode64();
+	V.gpr[EMUL_RDX] = 0x71;
+	memset(M.ram + DATA_GPA, 0xcc, 64);
+	/* insb: one byte, nothing of the garbage above it. */
+	V.gpr[EMUL_RDI] = DATA_GPA;
+	assert_int_equal(RUN(0x6c), EMUL_OK);
+	assert_int_equal(M.ram[DATA_GPA], 0x11);
+	assert_int_equal(M.ram[DATA_GPA + 1], 0xcc);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 1);
+	assert_true(P.in[0]);
+	assert_int_equal(P.size[0], 1);
+	assert_int_equal(P.port[0], 0x71);
+	/* rep insw: two words. */
+	V.gpr[EMUL_RCX] = 2;
+	assert_int_equal(RUN(0xf3, 0x66, 0x6d), EMUL_OK);
+	assert_memory_equal(M.ram + DATA_GPA + 1, ((const uint8_t[]){ 0x12, 0x23, 0x13, 0x24 }), 4);
+	assert_int_equal(M.ram[DATA_GPA + 5], 0xcc);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 5);
+	assert_int_equal(P.size[1], 2);
+	/* rep insd with REX.W: still dwords. */
+	V.gpr[EMUL_RCX] = 2;
+	assert_int_equal(RUN(0xf3, 0x48, 0x6d), EMUL_OK);
+	assert_memory_equal(M.ram + DATA_GPA + 5,
+			    ((const uint8_t[]){ 0x14, 0x25, 0x36, 0x47, 0x15, 0x26, 0x37, 0x48 }),
+			    8);
+	assert_int_equal(M.ram[DATA_GPA + 13], 0xcc);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 13);
+	assert_int_equal(P.size[3], 4);
+	assert_int_equal(V.gpr[EMUL_RCX], 0);
+	assert_int_equal(P.calls, 5);
+	/* outsw/outsd send exactly the element. */
+	memcpy(M.ram + DATA_GPA + 0x20, (const uint8_t[]){ 1, 2, 3, 4, 5, 6 }, 6);
+	V.gpr[EMUL_RSI] = DATA_GPA + 0x20;
+	assert_int_equal(RUN(0x66, 0x6f), EMUL_OK);
+	assert_int_equal(P.val[5], 0x0201);
+	assert_int_equal(RUN(0x6f), EMUL_OK);
+	assert_int_equal(P.val[6], 0x06050403);
+	assert_int_equal(P.size[6], 4);
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA + 0x26);
+}
+
+static void test_strio_count0(void **state)
+{
+	(void)state;
+	mode64();
+	V.gpr[EMUL_RDI] = DATA_GPA;
+	V.gpr[EMUL_RSI] = DATA_GPA;
+	V.gpr[EMUL_RCX] = 0;
+	M.ram[DATA_GPA] = 0xcc;
+	assert_int_equal(RUN(0xf3, 0x6c), EMUL_OK);
+	assert_int_equal(RUN(0xf3, 0x6f), EMUL_OK);
+	assert_int_equal(P.calls, 0);
+	assert_int_equal(M.ram[DATA_GPA], 0xcc);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA);
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA);
+	assert_int_equal(C.next_rip, V.rip + 2);
+	/* The count is ECX with a 32-bit address size: bit 32 set is still 0. */
+	V.gpr[EMUL_RCX] = 1ull << 32;
+	assert_int_equal(RUN(0x67, 0xf3, 0x6c), EMUL_OK);
+	assert_int_equal(P.calls, 0);
+	assert_int_equal(V.gpr[EMUL_RCX], 1ull << 32);
+	assert_int_equal(C.next_rip, V.rip + 3);
+}
+
+static void test_strio_df(void **state)
+{
+	(void)state;
+	mode64();
+	V.rflags |= EMUL_FL_DF;
+	/* rep outsw backwards from the last word. */
+	memcpy(M.ram + DATA_GPA + 0x100, (const uint8_t[]){ 1, 2, 3, 4, 5, 6 }, 6);
+	V.gpr[EMUL_RSI] = DATA_GPA + 0x104;
+	V.gpr[EMUL_RCX] = 3;
+	V.gpr[EMUL_RDX] = 0x80;
+	assert_int_equal(RUN(0xf3, 0x66, 0x6f), EMUL_OK);
+	assert_int_equal(P.calls, 3);
+	assert_int_equal(P.val[0], 0x0605);
+	assert_int_equal(P.val[1], 0x0403);
+	assert_int_equal(P.val[2], 0x0201);
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA + 0xfe);
+	/* rep insd backwards: the first value lands highest. */
+	V.gpr[EMUL_RDI] = DATA_GPA + 0x208;
+	V.gpr[EMUL_RCX] = 3;
+	assert_int_equal(RUN(0xf3, 0x6d), EMUL_OK);
+	assert_memory_equal(M.ram + DATA_GPA + 0x200,
+			    ((const uint8_t[]){ 0x13, 0x24, 0x35, 0x46, 0x12, 0x23, 0x34, 0x45,
+						0x11, 0x22, 0x33, 0x44 }),
+			    12);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 0x1fc);
+	assert_int_equal(V.gpr[EMUL_RCX], 0);
+}
+
+static void test_strio_addr_wrap(void **state)
+{
+	(void)state;
+	/* 16-bit: DI and SI wrap within the segment; only CX/DI/SI low words
+	 * change. */
+	mode_real(0x1000, 0x0100);
+	V.seg_base[EMUL_ES] = 0x30000;
+	V.gpr[EMUL_RDI] = 0xdead0000ull | 0xffff;
+	V.gpr[EMUL_RCX] = 0xbeef0000ull | 2;
+	assert_int_equal(RUN(0xf3, 0x6c), EMUL_OK);
+	assert_int_equal(M.ram[0x3ffff], 0x11);
+	assert_int_equal(M.ram[0x30000], 0x12);
+	assert_int_equal(V.gpr[EMUL_RDI], 0xdead0001ull);
+	assert_int_equal(V.gpr[EMUL_RCX], 0xbeef0000ull);
+	assert_int_equal(C.next_rip, 0x102);
+	/* outsb with DF=1 from SI=1 down through 0 to 0xffff, ES override. */
+	V.rflags |= EMUL_FL_DF;
+	M.ram[0x30001] = 0xa1;
+	M.ram[0x30000] = 0xa0;
+	M.ram[0x3ffff] = 0xaf;
+	V.gpr[EMUL_RSI] = 1;
+	V.gpr[EMUL_RCX] = 3;
+	assert_int_equal(RUN(0x26, 0xf3, 0x6e), EMUL_OK);
+	assert_int_equal(P.val[2], 0xa1);
+	assert_int_equal(P.val[3], 0xa0);
+	assert_int_equal(P.val[4], 0xaf);
+	assert_int_equal(V.gpr[EMUL_RSI], 0xfffe);
+
+	/* 32-bit addressing: EDI wraps at 4 GiB, modulo the segment base. */
+	setup(NULL);
+	mode32flat(false);
+	V.seg_base[EMUL_ES] = DATA_GPA + 0x10;
+	V.gpr[EMUL_RDI] = 0xffffffff;
+	V.gpr[EMUL_RCX] = 2;
+	assert_int_equal(RUN(0xf3, 0x6c), EMUL_OK);
+	assert_int_equal(M.ram[DATA_GPA + 0xf], 0x11);
+	assert_int_equal(M.ram[DATA_GPA + 0x10], 0x12);
+	assert_int_equal(V.gpr[EMUL_RDI], 1);
+	/* 16-bit addressing in 32-bit code (67): DI wraps at 64 KiB. */
+	V.gpr[EMUL_RDI] = 0x7777ffff;
+	V.gpr[EMUL_RCX] = 0x55550002;
+	assert_int_equal(RUN(0x67, 0xf3, 0x6c), EMUL_OK);
+	assert_int_equal(M.ram[DATA_GPA + 0x10 + 0xffff], 0x13);
+	assert_int_equal(M.ram[DATA_GPA + 0x10], 0x14);
+	assert_int_equal(V.gpr[EMUL_RDI], 0x77770001);
+	assert_int_equal(V.gpr[EMUL_RCX], 0x55550000);
+
+	/* 64-bit code with 67: ECX/EDI, written as 32-bit registers (upper
+	 * half cleared, SDM Vol. 1 3.4.1.1). */
+	setup(NULL);
+	mode64();
+	V.gpr[EMUL_RDI] = 0xdead000000000000ull | DATA_GPA;
+	V.gpr[EMUL_RCX] = (1ull << 32) | 2;
+	assert_int_equal(RUN(0x67, 0xf3, 0x6c), EMUL_OK);
+	assert_int_equal(M.ram[DATA_GPA], 0x11);
+	assert_int_equal(M.ram[DATA_GPA + 1], 0x12);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 2);
+	assert_int_equal(V.gpr[EMUL_RCX], 0);
+	/* 64-bit addressing wraps at 2^64: RSI 1, 0, then ~0 (canonical). */
+	map_pae(0, DATA_GPA + 0x1000, F_P | F_RW, 0x1000);
+	map_pae(~0xfffull, DATA_GPA, F_P | F_RW, 0x1000);
+	M.ram[DATA_GPA + 0x1001] = 0xb1;
+	M.ram[DATA_GPA + 0x1000] = 0xb0;
+	M.ram[DATA_GPA + 0xfff] = 0xbf;
+	V.rflags |= EMUL_FL_DF;
+	V.gpr[EMUL_RSI] = 1;
+	V.gpr[EMUL_RCX] = 3;
+	P.calls = 0;
+	assert_int_equal(RUN(0xf3, 0x6e), EMUL_OK);
+	assert_int_equal(P.val[0], 0xb1);
+	assert_int_equal(P.val[1], 0xb0);
+	assert_int_equal(P.val[2], 0xbf);
+	assert_int_equal(V.gpr[EMUL_RSI], ~1ull);
+}
+
+static void test_outs_segment_override(void **state)
+{
+	(void)state;
+	/* 32-bit: DS, ES and FS bases differ; the override picks the base. */
+	mode32flat(false);
+	V.seg_base[EMUL_DS] = DATA_GPA;
+	V.seg_base[EMUL_ES] = DATA_GPA + 0x100;
+	V.seg_base[EMUL_FS] = DATA_GPA + 0x200;
+	M.ram[DATA_GPA + 8] = 0xd5;
+	M.ram[DATA_GPA + 0x108] = 0xe5;
+	M.ram[DATA_GPA + 0x208] = 0xf5;
+	V.gpr[EMUL_RSI] = 8;
+	assert_int_equal(RUN(0x6e), EMUL_OK);
+	V.gpr[EMUL_RSI] = 8;
+	assert_int_equal(RUN(0x26, 0x6e), EMUL_OK);
+	V.gpr[EMUL_RSI] = 8;
+	assert_int_equal(RUN(0x64, 0x6e), EMUL_OK);
+	assert_int_equal(P.val[0], 0xd5);
+	assert_int_equal(P.val[1], 0xe5);
+	assert_int_equal(P.val[2], 0xf5);
+	/* INS ignores an override: CS here still writes ES:EDI. */
+	V.seg_base[EMUL_CS] = 0;
+	V.gpr[EMUL_RDI] = 0x10;
+	assert_int_equal(RUN(0x2e, 0x6c), EMUL_OK);
+	assert_int_equal(M.ram[DATA_GPA + 0x110], 0x11);
+
+	/* 64-bit: FS/GS bases apply, ES/DS/SS/CS ones do not. */
+	setup(NULL);
+	mode64();
+	V.seg_base[EMUL_FS] = DATA_GPA;
+	V.seg_base[EMUL_ES] = 0x1000;
+	M.ram[DATA_GPA + 0x40] = 0x64;
+	M.ram[0x40] = 0;
+	V.gpr[EMUL_RSI] = 0x40;
+	V.gpr[EMUL_RCX] = 1;
+	assert_int_equal(RUN(0x64, 0xf3, 0x6e), EMUL_OK);
+	assert_int_equal(P.val[0], 0x64);
+	assert_int_equal(V.gpr[EMUL_RSI], 0x41);
+	V.gpr[EMUL_RSI] = DATA_GPA + 0x40;
+	assert_int_equal(RUN(0x26, 0x6e), EMUL_OK);
+	assert_int_equal(P.val[1], 0x64);
+}
+
+static void test_strio_pf_midway(void **state)
+{
+	(void)state;
+	mode64();
+	/* rep outsb running into the unmapped page: three bytes out, then #PF
+	 * (read, supervisor, not present) with RCX/RSI at the faulting one. */
+	memcpy(M.ram + DATA_GPA + 0x2000 - 3, "xyz", 3);
+	V.gpr[EMUL_RSI] = DATA_GPA + 0x2000 - 3;
+	V.gpr[EMUL_RCX] = 8;
+	assert_int_equal(RUN(0xf3, 0x6e), EMUL_EXCEPTION);
+	assert_int_equal(C.exc.vector, EMUL_VEC_PF);
+	assert_int_equal(C.exc.error_code, 0);
+	assert_int_equal(C.exc.cr2, DATA_GPA + 0x2000);
+	assert_int_equal(P.calls, 3);
+	assert_int_equal(P.val[2], 'z');
+	assert_int_equal(V.gpr[EMUL_RCX], 5);
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA + 0x2000);
+	assert_int_equal(C.next_rip, V.rip);
+	/* rep insw whose second word straddles into the unmapped page: the
+	 * port is not read for the element that faults (a FIFO keeps it). */
+	P.calls = 0;
+	V.gpr[EMUL_RDI] = DATA_GPA + 0x2000 - 3;
+	V.gpr[EMUL_RCX] = 4;
+	assert_int_equal(RUN(0xf3, 0x66, 0x6d), EMUL_EXCEPTION);
+	assert_int_equal(C.exc.vector, EMUL_VEC_PF);
+	assert_int_equal(C.exc.error_code, EMUL_PFEC_W);
+	assert_int_equal(C.exc.cr2, DATA_GPA + 0x2000);
+	assert_int_equal(P.calls, 1);
+	assert_int_equal(M.ram[DATA_GPA + 0x2000 - 3], 0x11);
+	assert_int_equal(M.ram[DATA_GPA + 0x2000 - 2], 0x22);
+	assert_int_equal(M.ram[DATA_GPA + 0x2000 - 1], 'z'); /* untouched */
+	assert_int_equal(V.gpr[EMUL_RCX], 3);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 0x2000 - 1);
+	/* A read-only page with CR0.WP: a present-page write fault. */
+	map_pae(DATA_GPA, DATA_GPA, F_P, 0x1000);
+	V.gpr[EMUL_RDI] = DATA_GPA;
+	assert_int_equal(RUN(0x6c), EMUL_EXCEPTION);
+	assert_int_equal(C.exc.error_code, EMUL_PFEC_P | EMUL_PFEC_W);
+	assert_int_equal(C.exc.cr2, DATA_GPA);
+	assert_int_equal(P.calls, 1);
+}
+
+static void test_strio_page_straddle(void **state)
+{
+	(void)state;
+	mode64();
+	/* insd at 2 bytes before a page end (both pages mapped): split write. */
+	V.gpr[EMUL_RDI] = DATA_GPA + 0x1000 - 2;
+	assert_int_equal(RUN(0x6d), EMUL_OK);
+	assert_memory_equal(M.ram + DATA_GPA + 0x1000 - 2,
+			    ((const uint8_t[]){ 0x11, 0x22, 0x33, 0x44 }), 4);
+	/* outsd across the same boundary reads it back as one value. */
+	V.gpr[EMUL_RSI] = DATA_GPA + 0x1000 - 2;
+	assert_int_equal(RUN(0x6f), EMUL_OK);
+	assert_int_equal(P.val[1], 0x44332211);
+}
+
+static void test_strio_retry(void **state)
+{
+	unsigned int calls = 0;
+	enum emul_status st;
+
+	(void)state;
+	mode64();
+	V.gpr[EMUL_RDI] = DATA_GPA;
+	V.gpr[EMUL_RCX] = EMUL_REP_MAX * 2 + 3;
+	memcpy(M.ram + V.rip, (const uint8_t[]){ 0xf3, 0x6c }, 2);
+	do {
+		st = emul_run(&C);
+		calls++;
+		if (st == EMUL_RETRY) {
+			assert_int_equal(C.next_rip, V.rip);
+			assert_int_equal(V.gpr[EMUL_RCX], EMUL_REP_MAX + 3 - (calls - 1) * 256);
+		}
+		V.rip = C.next_rip;
+	} while (st == EMUL_RETRY);
+	assert_int_equal(st, EMUL_OK);
+	assert_int_equal(calls, 3);
+	assert_int_equal(P.calls, EMUL_REP_MAX * 2 + 3);
+	assert_int_equal(V.rip, CODE_GPA + 0x102);
+	assert_int_equal(V.gpr[EMUL_RCX], 0);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + EMUL_REP_MAX * 2 + 3);
+	for (unsigned int i = 0; i < EMUL_REP_MAX * 2 + 3; i++)
+		assert_int_equal(M.ram[DATA_GPA + i], (uint8_t)(0x11 + i));
+}
+
+static void test_strio_pio_refused(void **state)
+{
+	(void)state;
+	mode64();
+	/* The port handler ends the instruction at its third element: two
+	 * done and visible in the registers, RIP stays. */
+	P.refuse_at = 3;
+	V.gpr[EMUL_RSI] = DATA_GPA;
+	V.gpr[EMUL_RCX] = 10;
+	assert_int_equal(RUN(0xf3, 0x6e), EMUL_UNHANDLED);
+	assert_int_equal(V.gpr[EMUL_RCX], 8);
+	assert_int_equal(V.gpr[EMUL_RSI], DATA_GPA + 2);
+	assert_int_equal(C.next_rip, V.rip);
+	/* INS: the refused element's memory is not written. */
+	P.calls = 0;
+	M.ram[DATA_GPA + 0x102] = 0xcc;
+	V.gpr[EMUL_RDI] = DATA_GPA + 0x100;
+	V.gpr[EMUL_RCX] = 10;
+	assert_int_equal(RUN(0xf3, 0x6c), EMUL_UNHANDLED);
+	assert_int_equal(V.gpr[EMUL_RDI], DATA_GPA + 0x102);
+	assert_int_equal(M.ram[DATA_GPA + 0x102], 0xcc);
+}
+
+static void test_strio_no_pio(void **state)
+{
+	static const struct emul_ops no_pio = {
+		.read_phys = h_read_phys, .write_phys = h_write_phys, .mmio = h_mmio, .ctx = &M
+	};
+	struct emul_vcpu before;
+
+	(void)state;
+	mode64();
+	C.ops = &no_pio;
+	V.gpr[EMUL_RDI] = DATA_GPA;
+	V.gpr[EMUL_RCX] = 4;
+	before = V;
+	assert_int_equal(RUN(0xf3, 0x6c), EMUL_UNDECODABLE);
+	assert_int_equal(RUN(0x6f), EMUL_UNDECODABLE);
+	assert_memory_equal(&V, &before, sizeof(V));
+}
+
+static void test_strio_mmio(void **state)
+{
+	(void)state;
+	mode64();
+	/* rep outsd from a device page: device reads of 4 bytes each. */
+	memcpy(mmio_page + 0x40, (const uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 }, 8);
+	V.gpr[EMUL_RSI] = MMIO_LA + 0x40;
+	V.gpr[EMUL_RCX] = 2;
+	assert_int_equal(RUN(0xf3, 0x6f), EMUL_OK);
+	assert_int_equal(M.mmio_reads, 2);
+	assert_int_equal(P.val[0], 0x04030201);
+	assert_int_equal(P.val[1], 0x08070605);
+	/* rep insw into a device page: device writes of 2 bytes each. */
+	V.gpr[EMUL_RDI] = MMIO_LA + 0x80;
+	V.gpr[EMUL_RCX] = 2;
+	assert_int_equal(RUN(0xf3, 0x66, 0x6d), EMUL_OK);
+	assert_int_equal(M.mmio_writes, 2);
+	assert_int_equal(M.last_size, 2);
+	assert_memory_equal(mmio_page + 0x80, ((const uint8_t[]){ 0x11, 0x22, 0x12, 0x23 }), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1070,6 +1549,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_la57, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_access_rights, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_fault_midway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outs_rep_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ins_sizes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_count0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_df, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_addr_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outs_segment_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_pf_midway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_page_straddle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_pio_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_no_pio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strio_mmio, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
