@@ -166,7 +166,18 @@ struct emul_exception {
 /* Passed as exit_gpa when the exit did not report a guest-physical address. */
 #define EMUL_GPA_NONE UINT64_MAX
 
-/* One emulation request. The caller sets vcpu, ops and exit_gpa. */
+/* The paging entries one translation read (emul/icache.h keeps them to
+ * know when a cached fetch would still find the same bytes). */
+#define EMUL_WALK_MAX 5
+struct emul_walk {
+	uint8_t n;
+	uint8_t size[EMUL_WALK_MAX]; /* 4 or 8 bytes */
+	uint64_t gpa[EMUL_WALK_MAX];
+	uint64_t val[EMUL_WALK_MAX];
+	uint64_t code_gpa; /* out: guest-physical address of the first code byte */
+};
+
+/* One emulation request. The caller sets vcpu, ops and exit_gpa (and walk). */
 struct emul_ctx {
 	struct emul_vcpu *vcpu;
 	const struct emul_ops *ops;
@@ -179,6 +190,7 @@ struct emul_ctx {
 	uint64_t exit_gpa;
 	uint64_t next_rip;	   /* out: what RIP should become */
 	struct emul_exception exc; /* out: valid for EMUL_EXCEPTION */
+	struct emul_walk *walk;	   /* optional out: the first page's fetch walk */
 };
 
 /* Decoded instruction. */

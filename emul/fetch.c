@@ -25,14 +25,14 @@ bool emul_canonical(const struct emul_vcpu *v, uint64_t la)
 }
 
 /* Reads n bytes of code at a linear address within one page. */
-static enum emul_status fetch_bytes(struct emul_ctx *c, uint64_t la, uint8_t *buf, size_t n)
+static enum emul_status fetch_bytes(struct emul_ctx *c, uint64_t la, uint8_t *buf, size_t n,
+				    uint64_t *gpa)
 {
-	uint64_t gpa;
-	enum emul_status st = emul_translate(c, la, false, true, &gpa);
+	enum emul_status st = emul_translate(c, la, false, true, gpa);
 
 	if (st != EMUL_OK)
 		return st;
-	if (c->ops->read_phys(c->ops->ctx, gpa, buf, n))
+	if (c->ops->read_phys(c->ops->ctx, *gpa, buf, n))
 		return EMUL_UNHANDLED;
 	return EMUL_OK;
 }
@@ -42,7 +42,7 @@ enum emul_status emul_fetch_decode(struct emul_ctx *c, struct emul_insn *insn)
 	const struct emul_vcpu *v = c->vcpu;
 	unsigned int cs = emul_codesize(v);
 	uint8_t buf[EMUL_MAX_INSN_LEN];
-	uint64_t la;
+	uint64_t la, gpa;
 	size_t first;
 	enum emul_status st;
 
@@ -62,9 +62,11 @@ enum emul_status emul_fetch_decode(struct emul_ctx *c, struct emul_insn *insn)
 	/* Fetch up to the end of the page first: bytes beyond it are fetched
 	 * (and may fault) only if the decoder actually needs them. */
 	first = MIN((size_t)EMUL_MAX_INSN_LEN, 0x1000 - (size_t)(la & 0xfff));
-	st = fetch_bytes(c, la, buf, first);
+	st = fetch_bytes(c, la, buf, first, &gpa);
 	if (st != EMUL_OK)
 		return st;
+	if (c->walk)
+		c->walk->code_gpa = gpa;
 	st = emul_decode(buf, first, cs, insn, &c->exc);
 	if (st != EMUL_TRUNCATED)
 		return st;
@@ -76,7 +78,9 @@ enum emul_status emul_fetch_decode(struct emul_ctx *c, struct emul_insn *insn)
 		c->exc = (struct emul_exception){ .vector = EMUL_VEC_GP, .has_error_code = true };
 		return EMUL_EXCEPTION;
 	}
-	st = fetch_bytes(c, la, buf + first, EMUL_MAX_INSN_LEN - first);
+	/* (A walk now describes the second page: the cache will not keep an
+	 * instruction that needed it.) */
+	st = fetch_bytes(c, la, buf + first, EMUL_MAX_INSN_LEN - first, &gpa);
 	if (st != EMUL_OK)
 		return st;
 	st = emul_decode(buf, EMUL_MAX_INSN_LEN, cs, insn, &c->exc);

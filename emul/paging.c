@@ -32,10 +32,18 @@ static enum emul_status pf(struct emul_ctx *c, uint64_t linear, uint32_t ec)
 
 /* Paging entries are little-endian, as is every host this runs on (x86):
  * the bytes land in the low end of *e. */
-static int read_entry(struct emul_ctx *c, uint64_t gpa, unsigned int size, uint64_t *e)
+static int read_entry(struct emul_ctx *c, struct emul_walk *w, uint64_t gpa, unsigned int size,
+		      uint64_t *e)
 {
 	*e = 0;
-	return c->ops->read_phys(c->ops->ctx, gpa, e, size) ? -1 : 0;
+	if (c->ops->read_phys(c->ops->ctx, gpa, e, size))
+		return -1;
+	if (w && w->n < EMUL_WALK_MAX) {
+		w->gpa[w->n] = gpa;
+		w->size[w->n] = (uint8_t)size;
+		w->val[w->n++] = *e;
+	}
+	return 0;
 }
 
 enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write, bool fetch,
@@ -51,6 +59,11 @@ enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write,
 	uint64_t table, e = 0, page_mask;
 	int levels, level;
 
+	/* Only instruction fetches are recorded (for the instruction cache). */
+	struct emul_walk *w = fetch ? c->walk : NULL;
+
+	if (w)
+		w->n = 0;
 	if (!(v->cr0 & EMUL_CR0_PG)) {
 		*gpa = linear;
 		return EMUL_OK;
@@ -65,7 +78,7 @@ enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write,
 		uint32_t lin = (uint32_t)linear;
 		uint64_t pde, pte;
 
-		if (read_entry(c, (v->cr3 & 0xfffff000u) + ((lin >> 22) << 2), 4, &pde))
+		if (read_entry(c, w, (v->cr3 & 0xfffff000u) + ((lin >> 22) << 2), 4, &pde))
 			return EMUL_UNHANDLED;
 		if (!(pde & PTE_P))
 			return pf(c, linear, ec);
@@ -79,7 +92,7 @@ enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write,
 				return pf(c, linear, ec | EMUL_PFEC_P | EMUL_PFEC_RSVD);
 			*gpa = hi | (pde & 0xffc00000u) | (lin & 0x3fffff);
 		} else {
-			if (read_entry(c, (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2), 4,
+			if (read_entry(c, w, (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2), 4,
 				       &pte))
 				return EMUL_UNHANDLED;
 			if (!(pte & PTE_P))
@@ -97,7 +110,7 @@ enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write,
 		uint32_t lin = (uint32_t)linear;
 		uint64_t pdpte;
 
-		if (read_entry(c, (v->cr3 & 0xffffffe0u) + ((lin >> 30) << 3), 8, &pdpte))
+		if (read_entry(c, w, (v->cr3 & 0xffffffe0u) + ((lin >> 30) << 3), 8, &pdpte))
 			return EMUL_UNHANDLED;
 		if (!(pdpte & PTE_P))
 			return pf(c, linear, ec);
@@ -118,7 +131,7 @@ enum emul_status emul_translate(struct emul_ctx *c, uint64_t linear, bool write,
 		unsigned int shift = 12 + 9 * (level - 1);
 		uint64_t rsvd = ~(addr_mask | 0xfff) & ~PTE_XD;
 
-		if (read_entry(c, table + (((linear >> shift) & 0x1ff) << 3), 8, &e))
+		if (read_entry(c, w, table + (((linear >> shift) & 0x1ff) << 3), 8, &e))
 			return EMUL_UNHANDLED;
 		if (!(e & PTE_P))
 			return pf(c, linear, ec);

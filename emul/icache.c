@@ -1,0 +1,163 @@
+/* The MMIO path's decoded-instruction cache (emul/icache.h). */
+#include <emul/icache.h>
+#include <emul/alu.h>
+#include <lib/string.h>
+
+bool emul_icache_cacheable(const struct emul_insn *insn)
+{
+	const struct emul_operand *mem, *other;
+
+	if (insn->op != EMUL_OP_MOV && insn->op != EMUL_OP_MOVZX && insn->op != EMUL_OP_MOVSX)
+		return false;
+	if (insn->dst.type == EMUL_OPND_MEM) {
+		mem = &insn->dst;
+		other = &insn->src;
+	} else if (insn->src.type == EMUL_OPND_MEM) {
+		mem = &insn->src;
+		other = &insn->dst;
+	} else {
+		return false;
+	}
+	/* RSP lives outside gpr[] on the fast path (in the VMCS on VMX). */
+	if (other->type == EMUL_OPND_REG)
+		return other->reg != EMUL_RSP && mem->size >= 1 && mem->size <= 8;
+	return other->type == EMUL_OPND_IMM && mem == &insn->dst;
+}
+
+void emul_icache_flush(struct emul_icache *ic)
+{
+	for (unsigned int i = 0; i < EMUL_ICACHE_WAYS; i++)
+		ic->e[i].valid = false;
+}
+
+static bool key_equal(const struct emul_icache_key *a, const struct emul_icache_key *b)
+{
+	return ((a->rip ^ b->rip) | (a->cs_base ^ b->cs_base) | (a->cr3 ^ b->cr3) |
+		(a->mode ^ b->mode)) == 0;
+}
+
+void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
+		      const struct emul_insn *insn, uint64_t code_gpa, const struct emul_walk *walk,
+		      const volatile void *(*to_host)(void *ctx, uint64_t gpa, size_t len),
+		      void *ctx)
+{
+	struct emul_icache_entry *e = NULL;
+
+	if (!emul_icache_cacheable(insn) || (code_gpa & 0xfff) + insn->len > 0x1000 ||
+	    walk->n > EMUL_WALK_MAX)
+		return;
+	/* Refill the way that holds this key, else the next in turn. */
+	for (unsigned int i = 0; i < EMUL_ICACHE_WAYS; i++)
+		if (ic->e[i].valid && key_equal(&ic->e[i].key, key))
+			e = &ic->e[i];
+	if (!e) {
+		e = &ic->e[ic->next];
+		ic->next = (ic->next + 1) % EMUL_ICACHE_WAYS;
+	}
+	e->valid = false;
+	e->code = to_host(ctx, code_gpa, insn->len);
+	if (!e->code)
+		return;
+	for (unsigned int i = 0; i < walk->n; i++) {
+		e->walk_ptr[i] = to_host(ctx, walk->gpa[i], walk->size[i]);
+		if (!e->walk_ptr[i])
+			return;
+		e->walk_size[i] = walk->size[i];
+		e->walk_val[i] = walk->val[i];
+	}
+	e->nwalk = walk->n;
+	e->key = *key;
+	e->insn = *insn;
+	e->valid = true;
+}
+
+/* Accessed and dirty bits change under a running guest without changing
+ * what a walk finds. */
+#define WALK_AD_BITS 0x60ull
+
+static bool entry_current(const struct emul_icache_entry *e)
+{
+	for (unsigned int i = 0; i < e->nwalk; i++) {
+		uint64_t now = e->walk_size[i] == 8 ? *(const volatile uint64_t *)e->walk_ptr[i]
+						    : *(const volatile uint32_t *)e->walk_ptr[i];
+		if ((now ^ e->walk_val[i]) & ~WALK_AD_BITS)
+			return false;
+	}
+	for (unsigned int i = 0; i < e->insn.len; i++)
+		if (e->code[i] != e->insn.bytes[i])
+			return false;
+	return true;
+}
+
+const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
+					   const struct emul_icache_key *key)
+{
+	for (unsigned int i = 0; i < EMUL_ICACHE_WAYS; i++) {
+		struct emul_icache_entry *e = &ic->e[i];
+
+		if (!e->valid || !key_equal(&e->key, key))
+			continue;
+		if (entry_current(e))
+			return &e->insn;
+		e->valid = false;
+		return NULL;
+	}
+	return NULL;
+}
+
+static uint64_t value_of(const struct emul_operand *o, const struct emul_insn *insn,
+			 const uint64_t *gpr)
+{
+	if (o->type == EMUL_OPND_IMM)
+		return insn->imm;
+	return o->high8 ? gpr[o->reg] >> 8 : gpr[o->reg];
+}
+
+/* A register write with the architecture's merge rules: 8/16-bit writes
+ * keep the rest, 32-bit writes zero bits 63:32 (SDM Vol. 1 3.4.1.1). */
+static void reg_write(const struct emul_operand *o, uint64_t *gpr, uint64_t val)
+{
+	uint64_t *r = &gpr[o->reg];
+
+	switch (o->size) {
+	case 1:
+		if (o->high8)
+			*r = (*r & ~0xff00ull) | ((val & 0xff) << 8);
+		else
+			*r = (*r & ~0xffull) | (val & 0xff);
+		break;
+	case 2:
+		*r = (*r & ~0xffffull) | (val & 0xffff);
+		break;
+	case 4:
+		*r = (uint32_t)val;
+		break;
+	default:
+		*r = val;
+		break;
+	}
+}
+
+int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
+		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
+		     void *ctx)
+{
+	const struct emul_operand *dst = &insn->dst, *src = &insn->src;
+	uint64_t val;
+	int r;
+
+	if (dst->type == EMUL_OPND_MEM) {
+		val = value_of(src, insn, gpr) & emul_mask(dst->size);
+		return mmio(ctx, gpa, dst->size, true, &val);
+	}
+	r = mmio(ctx, gpa, src->size, false, &val);
+	if (r)
+		return r;
+	val &= emul_mask(src->size);
+	if (insn->op == EMUL_OP_MOVSX && src->size < 8) {
+		unsigned int sh = 64 - 8 * src->size;
+		val = (uint64_t)((int64_t)(val << sh) >> sh);
+	}
+	reg_write(dst, gpr, val);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * The decoded-instruction cache of the MMIO path.
+ *
+ * A guest driver touches a device register from the same few instructions
+ * over and over; fetching and decoding each of them again (a guest page walk,
+ * then the decoder) costs several times what the device access does. After a
+ * full emulation of a plain load or store (MOV, MOVZX, MOVSX between a
+ * register or immediate and the one memory operand) the vCPU keeps the
+ * decoded instruction together with everything its fetch depended on:
+ *
+ *  - the key: RIP, CS base, CR3 and a mode word the caller builds from the
+ *    paging and code-segment state (CR0/CR4/EFER bits, CS.L/D, CPL);
+ *  - the paging entries the fetch's walk read (host pointers and values);
+ *  - the instruction bytes (host pointer and a copy).
+ *
+ * A hit re-reads those entries and bytes: if every entry still holds the
+ * same value (accessed/dirty bits aside) and the bytes are unchanged, the
+ * fetch would find the same instruction, so the guest sees exactly what a
+ * full emulation gives. Host pointers stay valid because a guest's RAM never
+ * moves (static partitions); the cache is still flushed whenever a vCPU is
+ * (re)started. Pure logic: host-tested and fuzzed.
+ */
+#ifndef EMUL_ICACHE_H
+#define EMUL_ICACHE_H
+#include <emul/emul.h>
+
+#define EMUL_ICACHE_WAYS 4
+
+/* What a cached decode depends on besides memory. */
+struct emul_icache_key {
+	uint64_t rip, cs_base, cr3, mode;
+};
+
+struct emul_icache_entry {
+	bool valid;
+	struct emul_icache_key key;
+	struct emul_insn insn;
+	const volatile uint8_t *code; /* host pointer to insn.bytes in guest RAM */
+	uint8_t nwalk;
+	uint8_t walk_size[EMUL_WALK_MAX];
+	const volatile void *walk_ptr[EMUL_WALK_MAX];
+	uint64_t walk_val[EMUL_WALK_MAX];
+};
+
+struct emul_icache {
+	struct emul_icache_entry e[EMUL_ICACHE_WAYS];
+	unsigned int next; /* round-robin replacement */
+};
+
+/* Whether an instruction is a plain load/store the cache may hold. */
+bool emul_icache_cacheable(const struct emul_insn *insn);
+
+/*
+ * Remembers `insn`, decoded at `key` from code at guest-physical code_gpa,
+ * with the paging entries in `walk` (the fetch's walk). to_host turns a
+ * guest-physical range into a host pointer, or NULL when it is not RAM.
+ * Does nothing when the instruction is not cacheable or its bytes cross a
+ * page (the walk covers one page).
+ */
+void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
+		      const struct emul_insn *insn, uint64_t code_gpa, const struct emul_walk *walk,
+		      const volatile void *(*to_host)(void *ctx, uint64_t gpa, size_t len),
+		      void *ctx);
+
+/* The entry for `key` whose paging entries and bytes are unchanged, or NULL
+ * (a stale entry is dropped). */
+const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
+					   const struct emul_icache_key *key);
+
+void emul_icache_flush(struct emul_icache *ic);
+
+/*
+ * Executes a cacheable load/store whose memory operand is at guest-physical
+ * `gpa` (the CPU translated and checked it): the same result as
+ * emul_execute() on the same instruction. gpr[] is in enum emul_gpr order.
+ * Returns 0, or the mmio callback's nonzero result (nothing changed).
+ */
+int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
+		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
+		     void *ctx);
+
+#endif

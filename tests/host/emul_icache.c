@@ -1,0 +1,301 @@
+/*
+ * Host tests for the MMIO decoded-instruction cache (emul/icache.c): which
+ * instructions it keeps, when a cached entry is still valid (paging entries,
+ * code bytes, key), and a differential test: for every cacheable load/store
+ * form the fast execution gives the full emulator's registers and device
+ * access.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+
+#include "emul_harness.h"
+#include <emul/icache.h>
+
+#define MMIO_GPA 0xfec00000ull
+
+static struct h_mem M;
+static uint8_t mmio_page[0x1000];
+
+static const volatile void *t_to_host(void *ctx, uint64_t gpa, size_t len)
+{
+	struct h_mem *m = ctx;
+	if (gpa >= H_MEM_SIZE || len > H_MEM_SIZE - gpa)
+		return NULL;
+	return m->ram + gpa;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	M = (struct h_mem){ .ram = calloc(1, H_MEM_SIZE),
+			    .mmio_base = MMIO_GPA,
+			    .mmio_size = sizeof(mmio_page),
+			    .mmio_buf = mmio_page };
+	return M.ram ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(M.ram);
+	return 0;
+}
+
+static void decode64(const uint8_t *b, size_t n, struct emul_insn *in)
+{
+	struct emul_exception exc;
+	assert_int_equal(emul_decode(b, n, 8, in, &exc), EMUL_OK);
+}
+
+static void t_cacheable(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t b[8];
+		uint8_t n;
+		bool ok;
+	} cases[] = {
+		{ { 0x8b, 0x03 }, 2, true },		       /* mov eax,[rbx] */
+		{ { 0x89, 0x0b }, 2, true },		       /* mov [rbx],ecx */
+		{ { 0x48, 0x8b, 0x03 }, 3, true },	       /* mov rax,[rbx] */
+		{ { 0x8a, 0x23 }, 2, true },		       /* mov ah,[rbx] */
+		{ { 0xc7, 0x03, 1, 0, 0, 0 }, 6, true },       /* mov dword [rbx],1 */
+		{ { 0x0f, 0xb6, 0x03 }, 3, true },	       /* movzx eax,byte [rbx] */
+		{ { 0x48, 0x0f, 0xbf, 0x03 }, 4, true },       /* movsx rax,word [rbx] */
+		{ { 0x8b, 0x23 }, 2, false },		       /* mov esp,[rbx] */
+		{ { 0x03, 0x03 }, 2, false },		       /* add eax,[rbx] */
+		{ { 0x87, 0x03 }, 2, false },		       /* xchg eax,[rbx] */
+		{ { 0xa5 }, 1, false },			       /* movsd */
+		{ { 0x89, 0xc3 }, 2, false },		       /* mov ebx,eax (no memory) */
+		{ { 0xa1, 0, 0, 0xc0, 0xfe, 0, 0, 0 }, 8, false }, /* truncated moffs: skip */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct emul_insn in;
+		struct emul_exception exc;
+		if (emul_decode(cases[i].b, cases[i].n, 8, &in, &exc) != EMUL_OK) {
+			assert_false(cases[i].ok);
+			continue;
+		}
+		assert_int_equal(emul_icache_cacheable(&in), cases[i].ok);
+	}
+}
+
+/* A cache entry for `mov eax,[rbx]` at code GPA 0x1000 with a two-entry walk
+ * at 0x3000/0x4000. */
+static void fill_one(struct emul_icache *ic, const struct emul_icache_key *k, uint64_t code_gpa)
+{
+	static const uint8_t code[] = { 0x8b, 0x03 };
+	struct emul_insn in;
+	struct emul_walk w = { .n = 2, .size = { 8, 8 }, .gpa = { 0x3000, 0x4000 } };
+
+	memcpy(M.ram + code_gpa, code, sizeof(code));
+	h_put64(&M, 0x3000, 0x4003);
+	h_put64(&M, 0x4000, 0x1003);
+	w.val[0] = 0x4003;
+	w.val[1] = 0x1003;
+	decode64(code, sizeof(code), &in);
+	emul_icache_fill(ic, k, &in, code_gpa, &w, t_to_host, &M);
+}
+
+static void t_validity(void **state)
+{
+	(void)state;
+	struct emul_icache ic = { 0 };
+	struct emul_icache_key k = { .rip = 0x401000, .cr3 = 0x3000, .mode = 7 }, k2 = k;
+
+	fill_one(&ic, &k, 0x1000);
+	assert_non_null(emul_icache_lookup(&ic, &k));
+	/* Another RIP, CR3, mode or CS base misses. */
+	k2.rip++;
+	assert_null(emul_icache_lookup(&ic, &k2));
+	k2 = k;
+	k2.cr3 = 0x5000;
+	assert_null(emul_icache_lookup(&ic, &k2));
+	k2 = k;
+	k2.mode = 6;
+	assert_null(emul_icache_lookup(&ic, &k2));
+	k2 = k;
+	k2.cs_base = 0x10;
+	assert_null(emul_icache_lookup(&ic, &k2));
+
+	/* Accessed/dirty bits set by the CPU keep the entry. */
+	h_put64(&M, 0x4000, 0x1003 | 0x60);
+	assert_non_null(emul_icache_lookup(&ic, &k));
+	/* A remapped page drops it (and it stays dropped). */
+	h_put64(&M, 0x4000, 0x2003);
+	assert_null(emul_icache_lookup(&ic, &k));
+	h_put64(&M, 0x4000, 0x1003);
+	assert_null(emul_icache_lookup(&ic, &k));
+
+	/* Changed code bytes drop it. */
+	fill_one(&ic, &k, 0x1000);
+	assert_non_null(emul_icache_lookup(&ic, &k));
+	M.ram[0x1001] = 0x0b;
+	assert_null(emul_icache_lookup(&ic, &k));
+
+	/* A flush drops everything. */
+	fill_one(&ic, &k, 0x1000);
+	emul_icache_flush(&ic);
+	assert_null(emul_icache_lookup(&ic, &k));
+}
+
+static void t_not_filled(void **state)
+{
+	(void)state;
+	struct emul_icache ic = { 0 };
+	struct emul_icache_key k = { .rip = 0x401ffe };
+	static const uint8_t add[] = { 0x03, 0x03 }, mov[] = { 0x8b, 0x03 };
+	struct emul_insn in;
+	struct emul_walk w = { 0 };
+
+	/* Not a plain load/store. */
+	memcpy(M.ram + 0x1000, add, 2);
+	decode64(add, 2, &in);
+	emul_icache_fill(&ic, &k, &in, 0x1000, &w, t_to_host, &M);
+	assert_null(emul_icache_lookup(&ic, &k));
+	/* Crosses a page: its walk described only one page. */
+	memcpy(M.ram + 0x1fff, mov, 2);
+	decode64(mov, 2, &in);
+	emul_icache_fill(&ic, &k, &in, 0x1fff, &w, t_to_host, &M);
+	assert_null(emul_icache_lookup(&ic, &k));
+	/* Code outside RAM. */
+	emul_icache_fill(&ic, &k, &in, H_MEM_SIZE, &w, t_to_host, &M);
+	assert_null(emul_icache_lookup(&ic, &k));
+}
+
+static void t_ways(void **state)
+{
+	(void)state;
+	struct emul_icache ic = { 0 };
+	struct emul_icache_key k[EMUL_ICACHE_WAYS + 1];
+
+	for (unsigned int i = 0; i <= EMUL_ICACHE_WAYS; i++) {
+		k[i] = (struct emul_icache_key){ .rip = 0x1000 + i * 0x10 };
+		fill_one(&ic, &k[i], 0x1000);
+	}
+	/* Round robin: the first one went, the others are there. */
+	assert_null(emul_icache_lookup(&ic, &k[0]));
+	for (unsigned int i = 1; i <= EMUL_ICACHE_WAYS; i++)
+		assert_non_null(emul_icache_lookup(&ic, &k[i]));
+	/* Refilling a present key reuses its way. */
+	fill_one(&ic, &k[2], 0x1000);
+	for (unsigned int i = 1; i <= EMUL_ICACHE_WAYS; i++)
+		assert_non_null(emul_icache_lookup(&ic, &k[i]));
+}
+
+static int refuse_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+{
+	(void)ctx, (void)gpa, (void)size, (void)write, (void)value;
+	return -1;
+}
+
+static void t_exec_refused(void **state)
+{
+	(void)state;
+	static const uint8_t code[] = { 0x8b, 0x03 };
+	struct emul_insn in;
+	uint64_t gpr[EMUL_NR_GPRS] = { 0x1111 };
+
+	decode64(code, 2, &in);
+	assert_int_not_equal(emul_icache_exec(&in, gpr, MMIO_GPA, refuse_mmio, NULL), 0);
+	assert_int_equal(gpr[EMUL_RAX], 0x1111);
+}
+
+/* Every cacheable form, random registers and device contents: the fast
+ * execution must match emul_execute() exactly. */
+static void t_differential(void **state)
+{
+	(void)state;
+	static const uint8_t ops[][2] = {
+		{ 0x88, 0 }, { 0x89, 0 }, { 0x8a, 0 }, { 0x8b, 0 }, { 0xc6, 0 },
+		{ 0xc7, 0 }, { 0x0f, 0xb6 }, { 0x0f, 0xb7 }, { 0x0f, 0xbe }, { 0x0f, 0xbf },
+	};
+	unsigned int tested = 0;
+	uint64_t seed = 0x12345678;
+
+	for (unsigned int iter = 0; iter < 200000; iter++) {
+		uint8_t b[16];
+		size_t n = 0;
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t r = seed >> 11;
+		unsigned int codesize = (r & 1) ? 8 : 4;
+		const uint8_t *op = ops[(r >> 1) % 10];
+		unsigned int reg = (r >> 5) & 7, rm = (r >> 8) & 7;
+
+		if (r & (1ull << 12))
+			b[n++] = 0x66;
+		if (codesize == 8 && (r & (1ull << 13)))
+			b[n++] = (uint8_t)(0x40 | ((r >> 14) & 0xf));
+		b[n++] = op[0];
+		if (op[0] == 0x0f)
+			b[n++] = op[1];
+		if (rm == 4 || rm == 5)
+			rm = 3; /* no SIB / RIP-relative: the address comes from the exit anyway */
+		b[n++] = (uint8_t)((reg << 3) | rm);
+		for (unsigned int i = 0; i < 4; i++)
+			b[n++] = (uint8_t)(r >> (20 + 8 * i)); /* immediates */
+
+		struct emul_insn in;
+		struct emul_exception exc;
+		if (emul_decode(b, n, codesize, &in, &exc) != EMUL_OK || !emul_icache_cacheable(&in))
+			continue;
+
+		struct emul_vcpu v = { .cr0 = EMUL_CR0_PE | (codesize == 8 ? EMUL_CR0_PG : 0),
+				       .cr4 = codesize == 8 ? EMUL_CR4_PAE : 0,
+				       .efer = codesize == 8 ? EMUL_EFER_LMA : 0,
+				       .cs_l = codesize == 8,
+				       .cs_d = codesize == 4,
+				       .rip = 0x1000,
+				       .rflags = 2 };
+		uint64_t off = ((r >> 40) & 0xff0);
+		for (unsigned int i = 0; i < EMUL_NR_GPRS; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			v.gpr[i] = seed;
+		}
+		/* The memory operand (base register rm, maybe extended by REX.B)
+		 * points at the device; the CPU would report this GPA. */
+		unsigned int base = rm | ((in.rex & 1) ? 8 : 0);
+		v.gpr[base] = MMIO_GPA + off;
+		for (unsigned int i = 0; i < sizeof(mmio_page); i++)
+			mmio_page[i] = (uint8_t)(seed >> (i % 56));
+
+		uint64_t fast[EMUL_NR_GPRS];
+		memcpy(fast, v.gpr, sizeof(fast));
+		struct emul_ops ops = { .read_phys = h_read_phys,
+					.write_phys = h_write_phys,
+					.mmio = h_mmio,
+					.ctx = &M };
+		struct emul_ctx c = { .vcpu = &v, .ops = &ops, .exit_gpa = MMIO_GPA + off };
+		M.mmio_writes = 0;
+		assert_int_equal(emul_execute(&c, &in), EMUL_OK);
+		unsigned int full_writes = M.mmio_writes;
+		uint64_t full_value = M.last_value, full_gpa = M.last_gpa;
+		uint8_t full_size = M.last_size;
+
+		M.mmio_writes = 0;
+		assert_int_equal(emul_icache_exec(&in, fast, MMIO_GPA + off, h_mmio, &M), 0);
+		assert_memory_equal(fast, v.gpr, sizeof(fast));
+		assert_int_equal(M.mmio_writes, full_writes);
+		assert_int_equal(M.last_gpa, full_gpa);
+		assert_int_equal(M.last_size, full_size);
+		if (full_writes)
+			assert_int_equal(M.last_value, full_value);
+		tested++;
+	}
+	/* The generator must reach plenty of forms, or the test proves nothing. */
+	assert_true(tested > 50000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_cacheable),	  cmocka_unit_test(t_validity),
+		cmocka_unit_test(t_not_filled),	  cmocka_unit_test(t_ways),
+		cmocka_unit_test(t_exec_refused), cmocka_unit_test(t_differential),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
