@@ -10,6 +10,7 @@
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/trap.h>
 #include <core/console_shell.h>
+#include <core/vcpu_emul.h>
 #include <core/vm.h>
 #include <lib/log.h>
 #include <vmx/vmcs.h>
@@ -93,18 +94,12 @@ static enum vcpu_action exit_io(struct vcpu *v)
 	bool in = q & BIT(3), string = q & BIT(4);
 	uint16_t port = (uint16_t)(q >> 16);
 
-	if (string) {
-		/* INS/OUTS need the guest's segments and paging: not yet. */
-		if (!v->vm->string_io_reported) {
-			v->vm->string_io_reported = true;
-			log_warn("guest \"%s\": string I/O (first on port 0x%x) is not supported; "
-				 "#GP injected (reported once)",
-				 v->vm->cfg->name, port);
-		}
-		return vcpu_inject_exception(v, EXC_GP, true, 0);
-	}
+	/* Qualification (SDM Vol. 3C, "Exit Qualification for I/O Instructions"):
+	 * size - 1 in bits 2:0 (2 is unused), IN in bit 3, string in bit 4. */
 	if (size != 1 && size != 2 && size != 4)
 		return exit_unexpected(v);
+	if (string)
+		return vcpu_handle_string_io(v, port, size, in);
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
 	uint64_t value = in ? 0 : v->regs.gpr[R_RAX] & mask;
 	enum vcpu_action a = vcpu_handle_io(v, port, size, in, &value);
