@@ -283,6 +283,11 @@ static void vapic_flush(struct vcpu *v)
 	uint32_t eois[8];
 	unsigned int n;
 
+	/* Most accesses queue nothing: a lock-free look first (only this CPU
+	 * queues into its own APIC's outbox). */
+	if (!a->nipis && !(a->eois[0] | a->eois[1] | a->eois[2] | a->eois[3] | a->eois[4] |
+			   a->eois[5] | a->eois[6] | a->eois[7]))
+		return;
 	spin_lock(&a->lock);
 	n = a->nipis;
 	memcpy(ipis, a->ipis, n * sizeof(ipis[0]));
@@ -355,7 +360,9 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled)
 		vlapic_set_tsc_deadline(&a->lapic, value, now);
 	else
 		ok = vlapic_msr_write(&a->lapic, msr, value, now);
-	a->regs_dirty = true;
+	/* IA32_TSC_DEADLINE is not an APIC register: the page is unchanged. */
+	if (msr != VLAPIC_MSR_TSC_DEADLINE)
+		a->regs_dirty = true;
 	a->deadline_stale = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);

@@ -10,6 +10,7 @@
 #ifndef CORE_VCPU_H
 #define CORE_VCPU_H
 #include <core/event.h>
+#include <emul/icache.h>
 #include <lib/types.h>
 
 struct vm;
@@ -87,7 +88,6 @@ struct vcpu {
 	uint64_t rip;	   /* guest RIP at the exit */
 	uint64_t next_rip; /* set by an emulating handler with next_rip_set */
 	bool next_rip_set; /* else next RIP = RIP + the exit's instruction length */
-	bool rip_dirty;	   /* RIP must be written back before entry */
 
 	/* Exceptions, NMIs and acknowledged interrupts owed to the guest,
 	 * combined by the SDM's double-fault rules (core/event.c). */
@@ -99,10 +99,10 @@ struct vcpu {
 	uint8_t sipi_vector;
 
 	unsigned int mmio_hint;	    /* last MMIO region hit */
+	struct emul_icache icache;  /* decoded MMIO loads/stores (emul/icache.h) */
 	uint64_t tsc_adjust;	    /* IA32_TSC_ADJUST as the guest wrote it */
 	bool in_hlt;		    /* entered in the HLT activity state */
 	bool halted_for_good;	    /* HLT with IF=0: only NMI/INIT/SIPI wake it */
-	volatile bool in_guest;	    /* between VM entry and exit */
 	volatile bool idle_ack;	    /* its CPU saw the guest not running and stays out */
 	bool vmcs_ready;	    /* its VMCS exists on its CPU */
 	volatile uint32_t snap_seq; /* bumped when `snap` was refreshed */
@@ -165,8 +165,19 @@ struct emul_vcpu;
  * RFLAGS after emulation (arch hooks). */
 void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st);
 void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st);
-/* An access to guest-physical `gpa` outside RAM (core/vcpu_mmio.c). */
-enum vcpu_action vcpu_handle_mmio(struct vcpu *v, uint64_t gpa);
+/* An access to guest-physical `gpa` outside RAM (core/vcpu_mmio.c), with
+ * what the exit said about it: direction and, when known, the linear
+ * address the instruction used. */
+struct vcpu_mmio_exit {
+	uint64_t gpa;
+	bool write;
+	bool linear_valid;
+	uint64_t linear;
+};
+enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct vcpu_mmio_exit *x);
+/* The decoded-instruction cache's key for the vCPU's current RIP and mode
+ * (arch hook; a few register reads, no GPR copy). */
+void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k);
 /* Queues #PF with its error code and faulting address. */
 enum vcpu_action vcpu_inject_page_fault(struct vcpu *v, uint32_t err, uint64_t cr2);
 

@@ -28,11 +28,16 @@ static int emul_write_phys(void *ctx, uint64_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
+const volatile void *vcpu_ram_ptr(void *ctx, uint64_t gpa, size_t len)
+{
+	return vm_gpa_to_hva(((struct vcpu *)ctx)->vm, gpa, len);
+}
+
 /* A device region's handler, or the all-ones/drop rule for unclaimed GPAs
  * (rate-limited report), so every access outside RAM is handled. */
-static int emul_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
 {
-	struct vcpu *v = ((struct vcpu_emul *)ctx)->v;
+	struct vcpu *v = ctx;
 	struct vm *vm = v->vm;
 	const struct mmio_region *r = mmio_lookup(&vm->mmio, gpa, &v->mmio_hint);
 	struct dev_access acc = { .size = size, .write = write, .value = write ? *value : 0 };
@@ -55,6 +60,11 @@ static int emul_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t
 	if (!write)
 		*value = ~0ull;
 	return 0;
+}
+
+static int emul_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+{
+	return vcpu_mmio_access(((struct vcpu_emul *)ctx)->v, gpa, size, write, value);
 }
 
 /* One element of INS/OUTS: the same port policy as IN/OUT. */

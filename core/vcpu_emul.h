@@ -20,6 +20,15 @@ struct vcpu_emul {
 	enum vcpu_action pio_action;
 };
 
+/* One access outside RAM for vCPU `ctx` (a struct vcpu *): the region's
+ * device, or reads all-ones / writes dropped with a rate-limited report.
+ * Always handled (returns 0); shaped as the emulator's mmio callback. */
+int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value);
+
+/* Host pointer to guest RAM [gpa, gpa+len), or NULL (the decoded-instruction
+ * cache's to_host; a guest's RAM never moves). */
+const volatile void *vcpu_ram_ptr(void *ctx, uint64_t gpa, size_t len);
+
 /* Snapshots the vCPU into e->st and points e->c at it. With_pio enables
  * INS/OUTS (port accesses go to vcpu_handle_io); without, they are
  * EMUL_UNDECODABLE. */

@@ -36,6 +36,8 @@ struct emul_icache_entry {
 	struct emul_icache_key key;
 	struct emul_insn insn;
 	const volatile uint8_t *code; /* host pointer to insn.bytes in guest RAM */
+	bool wide;		      /* code[0..15] lies in one page: compare by words */
+	uint64_t code_word[2], code_mask[2];
 	uint8_t nwalk;
 	uint8_t walk_size[EMUL_WALK_MAX];
 	const volatile void *walk_ptr[EMUL_WALK_MAX];
@@ -45,7 +47,24 @@ struct emul_icache_entry {
 struct emul_icache {
 	struct emul_icache_entry e[EMUL_ICACHE_WAYS];
 	unsigned int next; /* round-robin replacement */
+	unsigned int last; /* the way that hit last: looked at first */
 };
+
+/* The mode word of a key: the bits of CR0, CR4, EFER, RFLAGS, CS.L, CS.D,
+ * the CPL and MAXPHYADDR that decoding and the fetch's walk depend on,
+ * packed losslessly (the masked register bits do not overlap). */
+static inline uint64_t emul_icache_mode(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t rflags,
+					bool cs_l, bool cs_d, unsigned int cpl,
+					unsigned int maxphyaddr)
+{
+	uint64_t m =
+	    (cr0 & (EMUL_CR0_PE | EMUL_CR0_WP | EMUL_CR0_PG)) |
+	    (cr4 & (EMUL_CR4_PSE | EMUL_CR4_PAE | EMUL_CR4_LA57 | EMUL_CR4_SMEP | EMUL_CR4_SMAP)) |
+	    (efer & (EMUL_EFER_LMA | EMUL_EFER_NXE)) | (rflags & EMUL_FL_VM);
+
+	return m | ((uint64_t)cs_l << 32) | ((uint64_t)cs_d << 33) | ((uint64_t)(cpl & 3) << 34) |
+	       ((uint64_t)(maxphyaddr & 0xff) << 40);
+}
 
 /* Whether an instruction is a plain load/store the cache may hold. */
 bool emul_icache_cacheable(const struct emul_insn *insn);
@@ -76,7 +95,8 @@ void emul_icache_flush(struct emul_icache *ic);
  * Returns 0, or the mmio callback's nonzero result (nothing changed).
  */
 int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
-		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
+		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
+				 uint64_t *value),
 		     void *ctx);
 
 #endif

@@ -4,7 +4,7 @@
 #include <core/percpu.h>
 #include <core/pmm_global.h>
 #include <core/msr.h>
-#include <emul/emul.h>
+#include <emul/icache.h>
 #include <core/vm.h>
 #include <lib/log.h>
 #include <lib/string.h>
@@ -115,6 +115,8 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	uint32_t code_ar, data_ar, limit = 0xffffffff;
 	uint64_t efer = st->efer;
 
+	/* A (re)started vCPU (boot, reset, INIT/SIPI) decodes afresh. */
+	emul_icache_flush(&v->icache);
 	if (!vmptrld(x->vmcs))
 		return false;
 	switch (st->mode) {
@@ -241,6 +243,27 @@ unsigned int arch_vcpu_cpl(struct vcpu *v)
 	return (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
 }
 
+static uint8_t guest_maxphyaddr(void)
+{
+	static uint8_t maxphyaddr;
+	if (!maxphyaddr)
+		maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff);
+	return maxphyaddr;
+}
+
+void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k)
+{
+	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+	unsigned int cpl = (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
+
+	k->rip = v->rip;
+	k->cs_base = vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS);
+	k->cr3 = vmread(VMCS_GUEST_CR3);
+	k->mode = emul_icache_mode(vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR4),
+				   vmread(VMCS_GUEST_EFER), vmread(VMCS_GUEST_RFLAGS),
+				   cs_ar & BIT(13), cs_ar & BIT(14), cpl, guest_maxphyaddr());
+}
+
 void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st)
 {
 	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
@@ -259,10 +282,7 @@ void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st)
 	st->cs_l = cs_ar & BIT(13);
 	st->cs_d = cs_ar & BIT(14);
 	st->cpl = (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
-	static uint8_t maxphyaddr;
-	if (!maxphyaddr)
-		maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff);
-	st->maxphyaddr = maxphyaddr;
+	st->maxphyaddr = guest_maxphyaddr();
 }
 
 void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st)

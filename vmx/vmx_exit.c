@@ -229,7 +229,10 @@ static enum vcpu_action exit_ept_violation(struct vcpu *v)
 			v->id, gpa, v->rip);
 		return VCPU_STOP;
 	}
-	return vcpu_handle_mmio(v, gpa);
+	struct vcpu_mmio_exit x = { .gpa = gpa, .write = q & BIT(1), .linear_valid = q & BIT(7) };
+	if (x.linear_valid)
+		x.linear = vmread(VMCS_GUEST_LINEAR_ADDR);
+	return vcpu_handle_mmio(v, &x);
 }
 
 static enum vcpu_action exit_ud(struct vcpu *v)

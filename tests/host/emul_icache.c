@@ -59,18 +59,18 @@ static void t_cacheable(void **state)
 		uint8_t n;
 		bool ok;
 	} cases[] = {
-		{ { 0x8b, 0x03 }, 2, true },		       /* mov eax,[rbx] */
-		{ { 0x89, 0x0b }, 2, true },		       /* mov [rbx],ecx */
-		{ { 0x48, 0x8b, 0x03 }, 3, true },	       /* mov rax,[rbx] */
-		{ { 0x8a, 0x23 }, 2, true },		       /* mov ah,[rbx] */
-		{ { 0xc7, 0x03, 1, 0, 0, 0 }, 6, true },       /* mov dword [rbx],1 */
-		{ { 0x0f, 0xb6, 0x03 }, 3, true },	       /* movzx eax,byte [rbx] */
-		{ { 0x48, 0x0f, 0xbf, 0x03 }, 4, true },       /* movsx rax,word [rbx] */
-		{ { 0x8b, 0x23 }, 2, false },		       /* mov esp,[rbx] */
-		{ { 0x03, 0x03 }, 2, false },		       /* add eax,[rbx] */
-		{ { 0x87, 0x03 }, 2, false },		       /* xchg eax,[rbx] */
-		{ { 0xa5 }, 1, false },			       /* movsd */
-		{ { 0x89, 0xc3 }, 2, false },		       /* mov ebx,eax (no memory) */
+		{ { 0x8b, 0x03 }, 2, true },			   /* mov eax,[rbx] */
+		{ { 0x89, 0x0b }, 2, true },			   /* mov [rbx],ecx */
+		{ { 0x48, 0x8b, 0x03 }, 3, true },		   /* mov rax,[rbx] */
+		{ { 0x8a, 0x23 }, 2, true },			   /* mov ah,[rbx] */
+		{ { 0xc7, 0x03, 1, 0, 0, 0 }, 6, true },	   /* mov dword [rbx],1 */
+		{ { 0x0f, 0xb6, 0x03 }, 3, true },		   /* movzx eax,byte [rbx] */
+		{ { 0x48, 0x0f, 0xbf, 0x03 }, 4, true },	   /* movsx rax,word [rbx] */
+		{ { 0x8b, 0x23 }, 2, false },			   /* mov esp,[rbx] */
+		{ { 0x03, 0x03 }, 2, false },			   /* add eax,[rbx] */
+		{ { 0x87, 0x03 }, 2, false },			   /* xchg eax,[rbx] */
+		{ { 0xa5 }, 1, false },				   /* movsd */
+		{ { 0x89, 0xc3 }, 2, false },			   /* mov ebx,eax (no memory) */
 		{ { 0xa1, 0, 0, 0xc0, 0xfe, 0, 0, 0 }, 8, false }, /* truncated moffs: skip */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -137,6 +137,18 @@ static void t_validity(void **state)
 	M.ram[0x1001] = 0x0b;
 	assert_null(emul_icache_lookup(&ic, &k));
 
+	/* Bytes after the instruction do not matter... */
+	fill_one(&ic, &k, 0x1000);
+	M.ram[0x1002] ^= 0xff;
+	M.ram[0x100f] ^= 0xff;
+	assert_non_null(emul_icache_lookup(&ic, &k));
+	/* ...near the end of a page, compared byte by byte, neither; its own do. */
+	fill_one(&ic, &k, 0x1ff8);
+	M.ram[0x1ffa] ^= 0xff;
+	assert_non_null(emul_icache_lookup(&ic, &k));
+	M.ram[0x1ff9] ^= 0x08;
+	assert_null(emul_icache_lookup(&ic, &k));
+
 	/* A flush drops everything. */
 	fill_one(&ic, &k, 0x1000);
 	emul_icache_flush(&ic);
@@ -187,6 +199,45 @@ static void t_ways(void **state)
 		assert_non_null(emul_icache_lookup(&ic, &k[i]));
 }
 
+static uint64_t mode_of(const struct emul_vcpu *v)
+{
+	return emul_icache_mode(v->cr0, v->cr4, v->efer, v->rflags, v->cs_l, v->cs_d, v->cpl,
+				v->maxphyaddr);
+}
+
+static void t_mode(void **state)
+{
+	(void)state;
+	const struct emul_vcpu base = { .cr0 = EMUL_CR0_PE | EMUL_CR0_PG,
+					.cr4 = EMUL_CR4_PAE,
+					.efer = EMUL_EFER_LMA,
+					.cs_l = true };
+	struct emul_vcpu v = base;
+	uint64_t m = mode_of(&base);
+
+	/* Bits that neither decoding nor a fetch walk looks at. */
+	v.cr0 |= 8; /* TS */
+	v.rflags |= EMUL_FL_CF | EMUL_FL_ZF;
+	v.gpr[EMUL_RAX] = 5;
+	assert_int_equal(mode_of(&v), m);
+	/* Each one that matters changes the word. */
+	struct emul_vcpu d[] = { base, base, base, base, base, base, base, base, base };
+	d[0].cr0 &= ~EMUL_CR0_PG;
+	d[1].cr4 |= EMUL_CR4_SMEP;
+	d[2].cr4 |= EMUL_CR4_LA57;
+	d[3].efer |= EMUL_EFER_NXE;
+	d[4].cs_l = false;
+	d[5].cs_d = true;
+	d[6].cpl = 3;
+	d[7].rflags |= EMUL_FL_VM;
+	d[8].maxphyaddr = 39;
+	for (unsigned int i = 0; i < 9; i++)
+		for (unsigned int j = 0; j < i; j++)
+			assert_int_not_equal(mode_of(&d[i]), mode_of(&d[j]));
+	for (unsigned int i = 0; i < 9; i++)
+		assert_int_not_equal(mode_of(&d[i]), m);
+}
+
 static int refuse_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
 {
 	(void)ctx, (void)gpa, (void)size, (void)write, (void)value;
@@ -211,7 +262,7 @@ static void t_differential(void **state)
 {
 	(void)state;
 	static const uint8_t ops[][2] = {
-		{ 0x88, 0 }, { 0x89, 0 }, { 0x8a, 0 }, { 0x8b, 0 }, { 0xc6, 0 },
+		{ 0x88, 0 }, { 0x89, 0 },    { 0x8a, 0 },    { 0x8b, 0 },    { 0xc6, 0 },
 		{ 0xc7, 0 }, { 0x0f, 0xb6 }, { 0x0f, 0xb7 }, { 0x0f, 0xbe }, { 0x0f, 0xbf },
 	};
 	unsigned int tested = 0;
@@ -241,7 +292,8 @@ static void t_differential(void **state)
 
 		struct emul_insn in;
 		struct emul_exception exc;
-		if (emul_decode(b, n, codesize, &in, &exc) != EMUL_OK || !emul_icache_cacheable(&in))
+		if (emul_decode(b, n, codesize, &in, &exc) != EMUL_OK ||
+		    !emul_icache_cacheable(&in))
 			continue;
 
 		struct emul_vcpu v = { .cr0 = EMUL_CR0_PE | (codesize == 8 ? EMUL_CR0_PG : 0),
@@ -296,6 +348,7 @@ int main(void)
 		cmocka_unit_test(t_cacheable),	  cmocka_unit_test(t_validity),
 		cmocka_unit_test(t_not_filled),	  cmocka_unit_test(t_ways),
 		cmocka_unit_test(t_exec_refused), cmocka_unit_test(t_differential),
+		cmocka_unit_test(t_mode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
