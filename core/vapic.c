@@ -85,28 +85,28 @@ static uint32_t page_get(struct vapic *a, uint32_t off)
 	return *(volatile uint32_t *)(a->page + off);
 }
 
-/* Model registers the page shows (not IRR/ISR/TPR/PPR: the page owns them). */
+/* Model registers the page shows (not IRR/ISR/TPR/PPR: the page owns
+ * them), in the format of the APIC's current mode (xAPIC IDs sit in bits
+ * 31:24, x2APIC LDRs are derived from the ID, DFR exists only in xAPIC). */
+static const uint16_t vapic_page_regs[] = {
+	VLAPIC_ID,	   VLAPIC_VER,	       VLAPIC_LDR,	  VLAPIC_DFR,
+	VLAPIC_SVR,	   VLAPIC_ESR,	       VLAPIC_ICR_LO,	  VLAPIC_LVT_CMCI,
+	VLAPIC_LVT_TIMER,  VLAPIC_LVT_THERMAL, VLAPIC_LVT_PERF,	  VLAPIC_LVT_LINT0,
+	VLAPIC_LVT_LINT1,  VLAPIC_LVT_ERROR,   VLAPIC_TIMER_ICR,  VLAPIC_TIMER_DCR,
+	VLAPIC_TMR + 0x00, VLAPIC_TMR + 0x10,  VLAPIC_TMR + 0x20, VLAPIC_TMR + 0x30,
+	VLAPIC_TMR + 0x40, VLAPIC_TMR + 0x50,  VLAPIC_TMR + 0x60, VLAPIC_TMR + 0x70,
+};
+
 static void vapic_push_regs(struct vapic *a)
 {
 	struct vlapic *l = &a->lapic;
-	page_put(a, VLAPIC_ID, l->id);
-	page_put(a, VLAPIC_VER, VLAPIC_VERSION);
-	page_put(a, VLAPIC_LDR, l->ldr);
-	page_put(a, VLAPIC_SVR, l->svr);
-	page_put(a, VLAPIC_ESR, l->esr);
-	page_put(a, VLAPIC_ICR_LO, (uint32_t)l->icr);
+	uint32_t val;
+
+	for (size_t i = 0; i < ARRAY_SIZE(vapic_page_regs); i++)
+		if (vlapic_peek(l, vapic_page_regs[i], &val))
+			page_put(a, vapic_page_regs[i], val);
+	/* The x2APIC ICR is one 64-bit MSR: its high half lives at 0x310. */
 	page_put(a, VLAPIC_ICR_HI, (uint32_t)(l->icr >> 32));
-	page_put(a, VLAPIC_LVT_CMCI, l->lvt[VLAPIC_LVT_IDX_CMCI]);
-	page_put(a, VLAPIC_LVT_TIMER, l->lvt[VLAPIC_LVT_IDX_TIMER]);
-	page_put(a, VLAPIC_LVT_THERMAL, l->lvt[VLAPIC_LVT_IDX_THERMAL]);
-	page_put(a, VLAPIC_LVT_PERF, l->lvt[VLAPIC_LVT_IDX_PERF]);
-	page_put(a, VLAPIC_LVT_LINT0, l->lvt[VLAPIC_LVT_IDX_LINT0]);
-	page_put(a, VLAPIC_LVT_LINT1, l->lvt[VLAPIC_LVT_IDX_LINT1]);
-	page_put(a, VLAPIC_LVT_ERROR, l->lvt[VLAPIC_LVT_IDX_ERROR]);
-	page_put(a, VLAPIC_TIMER_ICR, l->timer_icr);
-	page_put(a, VLAPIC_TIMER_DCR, l->timer_dcr);
-	for (int i = 0; i < 8; i++)
-		page_put(a, VLAPIC_TMR + 0x10 * i, l->tmr[i]);
 }
 
 static int highest_bit(struct vapic *a, uint32_t base)
@@ -123,13 +123,18 @@ void vapic_update_mode(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vapic *a = vapic_of(v);
-	bool want = a->page && arch_apicv_available() && vlapic_hw_enabled(&a->lapic) &&
-		    vlapic_x2apic_mode(&a->lapic);
+	bool x2 = vlapic_x2apic_mode(&a->lapic);
+	/* xAPIC virtualisation needs the guest's APIC page where the EPT maps
+	 * the APIC-access page (a relocated APIC base keeps the emulation). */
+	bool xapic_ok = vm->apic_access_page &&
+			(vlapic_get_apic_base(&a->lapic) & ~0xfffull) == VLAPIC_DEFAULT_BASE;
+	bool want =
+	    a->page && vlapic_hw_enabled(&a->lapic) && (x2 ? arch_apicv_available() : xapic_ok);
 
-	if (want == a->vid)
+	if (want == a->vid && (!want || x2 == a->vid_x2))
 		return;
 	spin_lock(&a->lock);
-	if (want) {
+	if (want && !a->vid) {
 		/* The page takes over IRR, ISR and TPR from the model. */
 		for (int i = 0; i < 8; i++) {
 			page_put(a, VLAPIC_IRR + 0x10 * i, a->lapic.irr[i]);
@@ -137,18 +142,21 @@ void vapic_update_mode(struct vcpu *v)
 			a->lapic.irr[i] = 0;
 		}
 		page_put(a, VLAPIC_TPR, a->lapic.tpr);
-		vapic_push_regs(a);
 		memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit)); /* force a write */
-	} else {
+	} else if (!want) {
 		for (int i = 0; i < 8; i++) {
 			a->lapic.irr[i] |= page_get(a, VLAPIC_IRR + 0x10 * i);
 			a->lapic.isr[i] = page_get(a, VLAPIC_ISR + 0x10 * i);
 		}
 		a->lapic.tpr = page_get(a, VLAPIC_TPR);
 	}
+	if (want)
+		vapic_push_regs(a); /* (again on an xAPIC <-> x2APIC switch: formats differ) */
 	a->vid = want;
+	a->vid_x2 = x2;
 	spin_unlock(&a->lock);
-	arch_vcpu_apicv(v, want, a->page, want ? vm->msr_bitmap_apicv : vm->msr_bitmap);
+	arch_vcpu_apicv(v, want, x2, a->page, vm->apic_access_page,
+			want && x2 ? vm->msr_bitmap_apicv : vm->msr_bitmap);
 }
 
 /* Word compares: this runs before every VM entry. */
@@ -309,16 +317,66 @@ static void vapic_flush(struct vcpu *v)
 	}
 }
 
+/* With xAPIC virtualisation the page owns TPR, ISR and IRR; the accesses
+ * that still exit (misaligned or odd-sized ones; the CPU serves aligned
+ * 32-bit reads itself) see the page's values. SDM 29.4. */
+static bool vapic_mmio_page(struct vapic *a, struct dev_access *acc)
+{
+	uint32_t off = (uint32_t)acc->addr;
+
+	if (!a->vid || a->vid_x2 || acc->size != 4 || (off & 0xf))
+		return false;
+	if (off == VLAPIC_TPR) {
+		if (acc->write)
+			page_put(a, off, (uint32_t)acc->value & 0xff);
+		else
+			acc->value = page_get(a, off);
+		return true;
+	}
+	if (acc->write)
+		return false;
+	if ((off >= VLAPIC_ISR && off < VLAPIC_ISR + 0x80) ||
+	    (off >= VLAPIC_IRR && off < VLAPIC_IRR + 0x80)) {
+		acc->value = page_get(a, off);
+		return true;
+	}
+	if (off == VLAPIC_PPR) {
+		/* SDM 10.8.3.1: the TPR, or the in-service class if higher. */
+		uint32_t tpr = page_get(a, VLAPIC_TPR), isrv = (uint32_t)highest_bit(a, VLAPIC_ISR);
+		acc->value = (tpr >> 4) >= (isrv >> 4) ? tpr & 0xff : isrv & 0xf0;
+		return true;
+	}
+	return false;
+}
+
 bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc)
 {
 	struct vapic *a = vapic_of(v);
 	(void)dev;
 	spin_lock(&a->lock);
+	if (vapic_mmio_page(a, acc)) {
+		spin_unlock(&a->lock);
+		return true;
+	}
 	bool ok = vlapic_mmio(&a->lapic, acc, vplatform_now(v->vm));
 	a->deadline_stale = true;
+	if (acc->write)
+		a->regs_dirty = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);
 	return ok;
+}
+
+void vapic_apic_write(struct vcpu *v, uint32_t offset)
+{
+	struct vapic *a = vapic_of(v);
+	struct dev_access acc = { .addr = offset & 0xff0, .size = 4, .write = true };
+
+	if (!a->vid)
+		return;
+	/* SDM 29.4.3.3: the CPU already stored the value in the page. */
+	acc.value = page_get(a, offset & 0xff0);
+	vapic_mmio(NULL, v, &acc);
 }
 
 bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value, bool *handled)

@@ -27,10 +27,12 @@ struct vapic {
 	struct vlapic_ipi ipis[VAPIC_OUTBOX];
 	uint32_t eois[8]; /* level-triggered vectors EOI'd, one bit each */
 
-	/* APIC virtualisation (while the guest APIC is in x2APIC mode and the
-	 * CPU has it): IRR, ISR and TPR then live in the virtual-APIC page. */
+	/* APIC virtualisation (while the guest APIC is enabled and the CPU has
+	 * it for the APIC's mode): IRR, ISR and TPR then live in the
+	 * virtual-APIC page. */
 	uint64_t page;	      /* virtual-APIC page, physical = virtual */
 	bool vid;	      /* virtualisation on for this vCPU */
+	bool vid_x2;	      /* ... for an APIC in x2APIC mode (else xAPIC) */
 	bool regs_dirty;      /* model registers changed: refresh the page */
 	uint32_t eoi_exit[8]; /* EOI-exit bitmap last written */
 
@@ -84,12 +86,19 @@ bool vapic_virtual_pending(struct vcpu *v);
 /* A virtualised EOI of a vector in the EOI-exit bitmap (a level-triggered
  * one): the IOAPIC learns of it. */
 void vapic_virtual_eoi(struct vcpu *v, uint8_t vector);
+/* An APIC-write exit (SDM 29.4.3.3): the guest stored to the register at
+ * `offset` of the virtual-APIC page; the model applies it. */
+void vapic_apic_write(struct vcpu *v, uint32_t offset);
 /* Builds the MSR bitmap for vCPUs with virtualisation on. */
 void vapic_msr_bitmap(uint8_t *bm);
 
 /* Arch hooks (vmx/vmx_apicv.c). */
-bool arch_apicv_available(void);
-void arch_vcpu_apicv(struct vcpu *v, bool on, uint64_t page, const uint8_t *msr_bitmap);
+bool arch_apicv_available(void);       /* for x2APIC mode */
+bool arch_apicv_xapic_available(void); /* for xAPIC mode (APIC-access page) */
+/* Switches virtualisation for the vCPU: `page` is its virtual-APIC page,
+ * `access_page` the guest's APIC-access page (xAPIC mode only). */
+void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64_t access_page,
+		     const uint8_t *msr_bitmap);
 void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, uint8_t svi);
 void arch_vcpu_eoi_exit_bitmap(struct vcpu *v, const uint32_t bits[8]);
 

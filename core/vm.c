@@ -297,6 +297,19 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 		log_err("guest \"%s\": out of memory for its EPT and bitmaps", cfg->name);
 		return false;
 	}
+	/* xAPIC virtualisation: the CPU recognises the guest's APIC accesses by
+	 * the page the EPT maps at the APIC base (SDM 29.4). The page is the
+	 * guest's own; its contents are never used. */
+	if ((cfg->devices & DEV_PLATFORM) && arch_apicv_xapic_available() &&
+	    !vm->apic_access_page) {
+		vm->apic_access_page = page_alloc_zeroed();
+		if (!vm->apic_access_page ||
+		    ept_map_range(&vm->ept, VLAPIC_DEFAULT_BASE, vm->apic_access_page, PAGE_SIZE,
+				  EPT_R | EPT_W | EPT_MT_WB)) {
+			log_err("guest \"%s\": out of memory for its APIC-access page", cfg->name);
+			return false;
+		}
+	}
 	vm->eptp = ept_pointer(&vm->ept, false);
 	memset(vm->io_bitmap, 0xff, 2 * PAGE_SIZE); /* every port exits */
 	msr_bitmap_init(vm->msr_bitmap);

@@ -36,6 +36,7 @@ struct vm {
 	uint8_t *io_bitmap;	   /* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
 	uint8_t *msr_bitmap;	   /* 1 page */
 	uint8_t *msr_bitmap_apicv; /* the same, x2APIC registers virtualised */
+	uint64_t apic_access_page; /* EPT-mapped at 0xFEE00000 for xAPIC virtualisation, or 0 */
 	uint8_t io_logged[8192];   /* unclaimed ports already reported */
 	unsigned int ept_reports;
 	unsigned int io_reports;   /* unclaimed ports reported so far */

@@ -643,6 +643,19 @@ static enum reg_status reg_read(struct vlapic *lapic, unsigned int slot, bool x2
 	}
 }
 
+bool vlapic_peek(struct vlapic *lapic, unsigned int offset, uint32_t *val)
+{
+	uint64_t v;
+
+	/* The current count is computed from time, not stored. */
+	if ((offset & 0xf) || offset >= VLAPIC_MMIO_SIZE || offset == VLAPIC_TIMER_CCR)
+		return false;
+	if (reg_read(lapic, SLOT(offset), vlapic_x2apic_mode(lapic), 0, &v) != REG_OK)
+		return false;
+	*val = (uint32_t)v;
+	return true;
+}
+
 static enum reg_status lvt_write(struct vlapic *lapic, enum vlapic_lvt_index i, bool x2,
 				 uint64_t val)
 {

@@ -222,6 +222,10 @@ bool vlapic_mmio(struct vlapic *lapic, struct dev_access *acc, uint64_t now);
  * read-only one, non-zero reserved bits (SDM 11.12.1.3), non-zero EOI/ESR
  * writes, TPR bits above 7, a reserved timer mode. */
 bool vlapic_msr_read(struct vlapic *lapic, uint32_t msr, uint64_t *val, uint64_t now);
+/* What a 32-bit read of the register at MMIO offset `offset` returns in the
+ * current mode (xAPIC or x2APIC format), without side effects: for filling a
+ * virtual-APIC page. False for the current count and unreadable offsets. */
+bool vlapic_peek(struct vlapic *lapic, unsigned int offset, uint32_t *val);
 bool vlapic_msr_write(struct vlapic *lapic, uint32_t msr, uint64_t val, uint64_t now);
 
 /* IA32_APIC_BASE write (SDM 11.12.5, Figure 11-27): 0, or -1 for #GP

@@ -108,12 +108,13 @@ bool vmx_probe(void)
 	 * must-be-1 only in the non-TRUE MSR. */
 	vmx_caps.proc &= ~(PROC_CR3_LOAD_EXIT | PROC_CR3_STORE_EXIT) |
 			 (uint32_t)rdmsr(true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
-	ok = ok && vmx_adjust("secondary processor-based", MSR_VMX_PROCBASED2,
-			      PROC2_EPT | PROC2_UNRESTRICTED,
-			      PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES |
-				  PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT |
-				  PROC2_VIRT_INTR_DELIVERY | PROC2_WBINVD_EXIT,
-			      proc2_names, ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
+	ok = ok &&
+	     vmx_adjust("secondary processor-based", MSR_VMX_PROCBASED2,
+			PROC2_EPT | PROC2_UNRESTRICTED,
+			PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES |
+			    PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY |
+			    PROC2_VIRT_APIC_ACCESS | PROC2_WBINVD_EXIT,
+			proc2_names, ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
 	ok =
 	    ok && vmx_adjust("VM-exit", true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
 			     EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
@@ -139,12 +140,14 @@ bool vmx_probe(void)
 	}
 	vmx_caps.has_invept_single = vmx_caps.ept_vpid & BIT(25);
 	/* APIC virtualisation is switched on per vCPU while its guest APIC is
-	 * in x2APIC mode (vmx/vmx_apicv.c); the default controls leave it off. */
+	 * enabled (vmx/vmx_apicv.c); the default controls leave it off. */
 	const uint32_t apicv2 = PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY;
 	vmx_caps.has_apicv = (vmx_caps.proc & PROC_TPR_SHADOW) &&
 			     (vmx_caps.proc2 & apicv2) == apicv2 && !boot_has_option("apicv=off");
+	/* The same for xAPIC mode, with the APIC-access page (SDM 29.4). */
+	vmx_caps.has_apicv_xapic = vmx_caps.has_apicv && (vmx_caps.proc2 & PROC2_VIRT_APIC_ACCESS);
 	vmx_caps.proc &= ~PROC_TPR_SHADOW;
-	vmx_caps.proc2 &= ~apicv2;
+	vmx_caps.proc2 &= ~(apicv2 | PROC2_VIRT_APIC_ACCESS);
 	vmx_caps.has_vpid = (vmx_caps.proc2 & PROC2_VPID) && (vmx_caps.ept_vpid & BIT(32));
 	if (!vmx_caps.has_vpid)
 		vmx_caps.proc2 &= ~PROC2_VPID;
@@ -156,7 +159,9 @@ bool vmx_probe(void)
 		 vmx_caps.has_vpid ? ", VPID" : "",
 		 vmx_caps.has_invept_single ? ", single-context INVEPT" : "",
 		 vmx_caps.has_preempt_timer ? ", preemption timer" : "",
-		 vmx_caps.has_apicv ? ", virtual-interrupt delivery" : ", interrupts injected");
+		 vmx_caps.has_apicv_xapic ? ", virtual-interrupt delivery (xAPIC and x2APIC)"
+		 : vmx_caps.has_apicv	  ? ", virtual-interrupt delivery (x2APIC)"
+					  : ", interrupts injected");
 	return true;
 }
 

@@ -12,6 +12,7 @@ struct vmx_caps {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool has_vpid, has_preempt_timer, has_invept_single;
 	bool has_apicv;		    /* TPR shadow + x2APIC virtualisation + register virt. + VID */
+	bool has_apicv_xapic;	    /* ... and virtualize APIC accesses (xAPIC mode) */
 	unsigned int preempt_shift; /* timer ticks = TSC >> shift */
 };
 

@@ -1,10 +1,13 @@
 /*
  * APIC virtualisation (SDM Vol. 3, chapter 29) for vCPUs whose guest APIC is
- * in x2APIC mode: TPR shadow, virtualised x2APIC MSR reads (APIC-register
- * virtualisation), virtualised TPR/EOI/self-IPI writes and virtual-interrupt
- * delivery from the virtual-APIC page. The register model (devmodel/vlapic)
- * stays the authority; core/vapic.c moves interrupts and register values
- * between it and the page. Other writes still exit to the model.
+ * enabled: TPR shadow, APIC-register virtualisation (register reads served
+ * from the virtual-APIC page), virtualised TPR/EOI (and x2APIC self-IPI)
+ * writes and virtual-interrupt delivery. In x2APIC mode the MSRs are
+ * virtualised; in xAPIC mode the guest's APIC page is the APIC-access page
+ * the EPT maps at 0xFEE00000, and the CPU either virtualises an access,
+ * stores it and exits afterwards (APIC write) or exits before it (APIC
+ * access). The register model (devmodel/vlapic) stays the authority;
+ * core/vapic.c moves interrupts and register values between it and the page.
  */
 #include <core/pmm_global.h>
 #include <core/vm.h>
@@ -18,13 +21,24 @@ bool arch_apicv_available(void)
 	return vmx_caps.has_apicv;
 }
 
-void arch_vcpu_apicv(struct vcpu *v, bool on, uint64_t page, const uint8_t *msr_bitmap)
+bool arch_apicv_xapic_available(void)
+{
+	return vmx_caps.has_apicv_xapic;
+}
+
+void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64_t access_page,
+		     const uint8_t *msr_bitmap)
 {
 	struct vmx_vcpu *x = v->arch;
-	const uint32_t ctl2 = PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY;
+	/* "Virtualize x2APIC mode" and "virtualize APIC accesses" exclude each
+	 * other (SDM 26.2.1.1). */
+	uint32_t ctl2 = PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY |
+			(x2apic ? PROC2_VIRT_X2APIC : PROC2_VIRT_APIC_ACCESS);
 
 	if (on) {
 		vmwrite(VMCS_VIRTUAL_APIC_ADDR, page);
+		if (!x2apic)
+			vmwrite(VMCS_APIC_ACCESS_ADDR, access_page);
 		vmwrite(VMCS_TPR_THRESHOLD, 0);
 		x->proc_ctls |= PROC_TPR_SHADOW;
 		vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2 | ctl2);

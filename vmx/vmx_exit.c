@@ -292,6 +292,35 @@ static enum vcpu_action exit_preempt_timer(struct vcpu *v)
 
 /* A virtualised EOI of a vector in the EOI-exit bitmap (SDM 29.1.4): trap-
  * like, the EOI already happened in the virtual-APIC page. */
+/* xAPIC virtualisation, an access the CPU did not virtualise (SDM 29.4.4;
+ * qualification: Table 28-6): a data read or write is emulated like any
+ * MMIO access to the guest's APIC page; anything else is the guest running
+ * or delivering events through its APIC page, which no OS does. */
+static enum vcpu_action exit_apic_access(struct vcpu *v)
+{
+	uint64_t q = vmread(VMCS_EXIT_QUAL);
+	unsigned int type = (q >> 12) & 0xf;
+
+	if (type > 1 || (vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
+		vm_stop(v->vm, true,
+			"vCPU %u: APIC-page access of type %u (qualification 0x%lx) at RIP 0x%lx "
+			"cannot be emulated",
+			v->id, type, q, v->rip);
+		return VCPU_STOP;
+	}
+	struct vcpu_mmio_exit x = { .gpa = VLAPIC_DEFAULT_BASE + (q & 0xfff), .write = type == 1 };
+	return vcpu_handle_mmio(v, &x);
+}
+
+/* xAPIC virtualisation: a trap-like exit after the CPU stored to a register
+ * of the virtual-APIC page (SDM 29.4.3.3): the instruction is complete, RIP
+ * already points past it; the model applies the new value. */
+static enum vcpu_action exit_apic_write(struct vcpu *v)
+{
+	vapic_apic_write(v, (uint32_t)vmread(VMCS_EXIT_QUAL) & 0xfff);
+	return VCPU_RESTART;
+}
+
 static enum vcpu_action exit_virt_eoi(struct vcpu *v)
 {
 	vapic_virtual_eoi(v, (uint8_t)vmread(VMCS_EXIT_QUAL));
@@ -356,7 +385,7 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_PAUSE] = { NULL, "PAUSE", INSN },
 	[EXIT_ENTRY_FAIL_MCE] = { NULL, "entry failure: machine check", false },
 	[EXIT_TPR_BELOW] = { NULL, "TPR below threshold", false },
-	[EXIT_APIC_ACCESS] = { NULL, "APIC access", false },
+	[EXIT_APIC_ACCESS] = { exit_apic_access, "APIC access", false },
 	[EXIT_VIRT_EOI] = { exit_virt_eoi, "virtualized EOI", false },
 	[EXIT_GDTR_IDTR] = { NULL, "GDTR/IDTR access", INSN },
 	[EXIT_LDTR_TR] = { NULL, "LDTR/TR access", INSN },
@@ -368,7 +397,7 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_INVVPID] = { exit_ud, "INVVPID", INSN },
 	[EXIT_WBINVD] = { exit_wbinvd, "WBINVD", INSN },
 	[EXIT_XSETBV] = { exit_xsetbv, "XSETBV", INSN },
-	[EXIT_APIC_WRITE] = { NULL, "APIC write", false },
+	[EXIT_APIC_WRITE] = { exit_apic_write, "APIC write", false },
 	[EXIT_RDRAND] = { NULL, "RDRAND", INSN },
 	[EXIT_INVPCID] = { NULL, "INVPCID", INSN },
 	[EXIT_VMFUNC] = { exit_ud, "VMFUNC", INSN },

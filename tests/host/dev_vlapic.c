@@ -1084,10 +1084,50 @@ static void test_reset_and_init(void **state)
 	assert_int_equal(rd(&l, VLAPIC_DFR, 0), 0xffffffff);
 }
 
+/* vlapic_peek: what a read returns, in the current mode, without the
+ * current count (computed from time) or unreadable offsets. */
+static void test_peek(void **state)
+{
+	struct vlapic l;
+	uint32_t v;
+	(void)state;
+
+	setup(&l, 3);
+	wr(&l, VLAPIC_LDR, 0x05000000, 0);
+	wr(&l, VLAPIC_DFR, 0x0fffffff, 0);
+	wr(&l, VLAPIC_LVT_TIMER, 0x20040, 0);
+	static const uint16_t regs[] = { VLAPIC_ID,	    VLAPIC_VER,	      VLAPIC_TPR,
+					 VLAPIC_PPR,	    VLAPIC_LDR,	      VLAPIC_DFR,
+					 VLAPIC_SVR,	    VLAPIC_ESR,	      VLAPIC_ICR_LO,
+					 VLAPIC_ICR_HI,	    VLAPIC_LVT_TIMER, VLAPIC_LVT_LINT0,
+					 VLAPIC_TIMER_ICR,  VLAPIC_TIMER_DCR, VLAPIC_ISR,
+					 VLAPIC_TMR + 0x70, VLAPIC_IRR + 0x10 };
+	for (unsigned int i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		if (!vlapic_peek(&l, regs[i], &v))
+			fail_msg("register 0x%x not peekable", regs[i]);
+		assert_int_equal(v, (uint32_t)rd(&l, regs[i], 0));
+	}
+	assert_true(vlapic_peek(&l, VLAPIC_ID, &v));
+	assert_int_equal(v, 3u << 24);
+	assert_false(vlapic_peek(&l, VLAPIC_TIMER_CCR, &v));
+	assert_false(vlapic_peek(&l, VLAPIC_ID + 4, &v));
+	assert_false(vlapic_peek(&l, 0x1000, &v));
+
+	/* x2APIC: 32-bit ID, LDR derived from it, no DFR. */
+	assert_int_equal(vlapic_set_apic_base(&l, VLAPIC_DEFAULT_BASE | (1u << 11) | (1u << 10)),
+			 0);
+	assert_true(vlapic_peek(&l, VLAPIC_ID, &v));
+	assert_int_equal(v, 3);
+	assert_true(vlapic_peek(&l, VLAPIC_LDR, &v));
+	assert_int_equal(v, (uint32_t)mrd(&l, MSR(VLAPIC_LDR), 0));
+	assert_false(vlapic_peek(&l, VLAPIC_DFR, &v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reset_state),
+		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_xapic_roundtrip),
 		cmocka_unit_test(test_x2apic_roundtrip),
 		cmocka_unit_test(test_x2apic_gp),
