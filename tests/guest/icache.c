@@ -52,14 +52,20 @@ static void check_repeated_forms(uint32_t version)
 	 * all-ones (the refused-access rule), on a hit as on the first run. */
 	ok = true;
 	for (int i = 0; i < 3 && ok; i++) {
-		__asm__ volatile("movq $0, %0\n\tmovzbl (%1), %k0" : "=&r"(v) : "r"(IOAPIC_WIN) : "memory");
+		__asm__ volatile("movq $0, %0\n\tmovzbl (%1), %k0"
+				 : "=&r"(v)
+				 : "r"(IOAPIC_WIN)
+				 : "memory");
 		ok = v == 0xff;
 	}
 	test_check(ok, "repeat-movzx8", "got 0x%lx, want 0xff", (unsigned long)v);
 
 	ok = true;
 	for (int i = 0; i < 3 && ok; i++) {
-		__asm__ volatile("movq $0, %0\n\tmovzwq (%1), %0" : "=&r"(v) : "r"(IOAPIC_WIN) : "memory");
+		__asm__ volatile("movq $0, %0\n\tmovzwq (%1), %0"
+				 : "=&r"(v)
+				 : "r"(IOAPIC_WIN)
+				 : "memory");
 		ok = v == 0xffff;
 	}
 	test_check(ok, "repeat-movzx16", "got 0x%lx, want 0xffff", (unsigned long)v);
@@ -76,7 +82,10 @@ static void check_repeated_forms(uint32_t version)
 	/* Sign extension of the all-ones byte. */
 	ok = true;
 	for (int i = 0; i < 3 && ok; i++) {
-		__asm__ volatile("movq $0, %0\n\tmovsbq (%1), %0" : "=&r"(v) : "r"(IOAPIC_WIN) : "memory");
+		__asm__ volatile("movq $0, %0\n\tmovsbq (%1), %0"
+				 : "=&r"(v)
+				 : "r"(IOAPIC_WIN)
+				 : "memory");
 		ok = v == ~0ull;
 	}
 	test_check(ok, "repeat-movsx8", "got 0x%lx", (unsigned long)v);
@@ -196,8 +205,8 @@ static void check_remap(uint32_t version)
 		call_code((const void *)REMAP_LA, IOAPIC_WIN, &a, &c);
 		ok = a == SENTINEL_A && c == version;
 	}
-	test_check(ok, "remap-b", "page A's instruction ran: rax 0x%lx rcx 0x%lx",
-		   (unsigned long)a, (unsigned long)c);
+	test_check(ok, "remap-b", "page A's instruction ran: rax 0x%lx rcx 0x%lx", (unsigned long)a,
+		   (unsigned long)c);
 	remap_to(page_a);
 	call_code((const void *)REMAP_LA, IOAPIC_WIN, &a, &c);
 	test_check(a == version && c == SENTINEL_C, "remap-a-again", "rax 0x%lx rcx 0x%lx",
