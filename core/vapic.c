@@ -364,6 +364,7 @@ bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc)
 		a->regs_dirty = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);
+	vcpu_kick(v); /* the timer (or the page) may need the entry path */
 	return ok;
 }
 
@@ -398,6 +399,7 @@ bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value, bool *handled)
 		ok = vlapic_msr_read(&a->lapic, msr, value, now);
 	a->deadline_stale = true; /* a read may catch the timer up */
 	spin_unlock(&a->lock);
+	vcpu_kick(v);
 	return ok;
 }
 
@@ -426,6 +428,7 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled)
 	vapic_flush(v);
 	if (msr == VLAPIC_MSR_APIC_BASE)
 		vapic_update_mode(v);
+	vcpu_kick(v);
 	return ok;
 }
 

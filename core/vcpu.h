@@ -117,10 +117,15 @@ struct vcpu {
 #define VCPU_REQ_SIPI BIT(2)	 /* start in real mode at sipi_vector << 12 */
 #define VCPU_REQ_NMI BIT(3)	 /* an NMI arrived */
 #define VCPU_REQ_SNAPSHOT BIT(4) /* fill `snap` for the console */
+/* Something the entry path acts on changed (an interrupt raised, a timer
+ * deadline moved, the guest's state): set by every kick, also on the
+ * vCPU's own CPU, so the exit fast path goes through the entry path. */
+#define VCPU_REQ_KICK BIT(5)
 
 /* Posts a request and kicks the vCPU's CPU out of guest mode or idle. */
 void vcpu_request(struct vcpu *v, uint32_t req);
-/* Kicks the CPU running `v` (a no-op for the calling CPU). */
+/* Posts VCPU_REQ_KICK and interrupts the CPU running `v` (unless that is the
+ * calling CPU) so that it leaves guest mode or idle and looks again. */
 void vcpu_kick(struct vcpu *v);
 
 /* The machine state a vCPU starts in (docs/guest-abi.md). */

@@ -472,6 +472,7 @@ int vm_start(struct vm *vm)
 void vcpu_kick(struct vcpu *v)
 {
 	struct percpu *p = percpus[v->pcpu];
+	__atomic_or_fetch(&v->requests, VCPU_REQ_KICK, __ATOMIC_SEQ_CST);
 	if (p && p != this_cpu())
 		lapic_send_ipi(p->apic_id, VEC_KICK);
 }

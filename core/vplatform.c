@@ -11,12 +11,23 @@ uint64_t vplatform_now(const struct vm *vm)
 	return tsc_to_ns(rdtsc() - vm->start_tsc);
 }
 
-static void vplat_update_deadline(struct vplatform *p)
+/* The earliest device deadline. vCPU 0's CPU arms its timer for it: a
+ * change, from any vCPU, kicks vCPU 0 to re-arm. */
+static uint64_t vplat_next_deadline(struct vplatform *p)
 {
 	uint64_t d = vpit_next_deadline(&p->pit);
 	d = MIN(d, vrtc_next_deadline(&p->rtc));
-	d = MIN(d, vhpet_next_deadline(&p->hpet));
-	p->deadline = d;
+	return MIN(d, vhpet_next_deadline(&p->hpet));
+}
+
+static void vplat_update_deadline(struct vm *vm)
+{
+	struct vplatform *p = &vm->plat;
+	uint64_t d = vplat_next_deadline(p);
+	if (d != p->deadline) {
+		p->deadline = d;
+		vm_irq_kick(vm);
+	}
 }
 
 void vplatform_advance(struct vm *vm, uint64_t now)
@@ -27,7 +38,7 @@ void vplatform_advance(struct vm *vm, uint64_t now)
 	vpit_advance(&p->pit, now);
 	vrtc_advance(&p->rtc, now);
 	vhpet_advance(&p->hpet, now);
-	vplat_update_deadline(p);
+	vplat_update_deadline(vm);
 }
 
 /* ISA IRQ n goes to PIC input n and IOAPIC pin n, except IRQ 0 which the
@@ -102,7 +113,7 @@ static bool mmio_hpet(void *dev, struct vcpu *v, struct dev_access *acc)
 	spin_lock(&vm->plat.lock);
 	vplatform_advance(vm, now);
 	bool ok = vhpet_mmio(&vm->plat.hpet, acc, now);
-	vplat_update_deadline(&vm->plat);
+	vplat_update_deadline(vm);
 	spin_unlock(&vm->plat.lock);
 	return ok;
 }
@@ -121,7 +132,7 @@ void vplatform_init(struct vm *vm)
 	vpmtimer_init(&p->pm, VPLAT_PM_TMR);
 	vioapic_init(&p->ioapic, (uint8_t)vm->nvcpus, ioapic_deliver, vm);
 	vhpet_init(&p->hpet, &hpet_sink);
-	vplat_update_deadline(p);
+	p->deadline = vplat_next_deadline(p);
 	if (mmio_register(&vm->mmio, VPLAT_IOAPIC_BASE, VIOAPIC_MMIO_SIZE, mmio_ioapic, vm,
 			  "ioapic") ||
 	    mmio_register(&vm->mmio, VPLAT_HPET_BASE, 0x400, mmio_hpet, vm, "hpet"))
@@ -212,7 +223,7 @@ bool vplatform_pio(struct vm *vm, struct vcpu *v, struct dev_access *acc)
 		claimed = vplat_pm1(vm, acc);
 		break;
 	}
-	vplat_update_deadline(p);
+	vplat_update_deadline(vm);
 	bool poweroff = p->poweroff_pending;
 	p->poweroff_pending = false;
 	spin_unlock(&p->lock);

@@ -116,8 +116,9 @@ static bool vmx_inject_events(struct vcpu *v)
 	struct vmx_vcpu *x = v->arch;
 	struct vm *vm = v->vm;
 	int irq = -1;
-	bool from_pic = false;
+	bool from_pic = false, quiet = true;
 
+	x->entry_clean = false;
 	/* The local APIC first; the 8259's INTR reaches vCPU 0 through LINT0
 	 * (ExtINT) or while its APIC is off. The unlocked look at the PIC is
 	 * a hint; vplatform_pic_pending() decides. */
@@ -134,16 +135,27 @@ static bool vmx_inject_events(struct vcpu *v)
 				vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
 				v->in_hlt = false;
 			}
-		} else if (!vapic_irr_empty(a))
+		} else if (!vapic_irr_empty(a)) {
 			irq = vapic_pending(v);
-		if (irq < 0 && v->id == 0 && vpic_has_intr(&vm->plat.pic) && vapic_accepts_pic(v)) {
-			irq = vplatform_pic_pending(vm);
-			from_pic = irq >= 0;
+			quiet = false; /* a masked vector may become deliverable */
+		}
+		if (v->id == 0 && vpic_has_intr(&vm->plat.pic)) {
+			quiet = false;
+			if (irq < 0 && vapic_accepts_pic(v)) {
+				irq = vplatform_pic_pending(vm);
+				from_pic = irq >= 0;
+			}
 		}
 	}
 	if (!event_queue_pending(&v->events) && irq < 0 &&
-	    !(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)))
+	    !(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW))) {
+		/* Nothing owed and nothing waiting: until a kick announces a
+		 * change, exits that complete may resume the guest directly
+		 * (vmx_handle_exit). That needs the preemption timer to keep
+		 * its count across exits. */
+		x->entry_clean = quiet && x->preempt_on && (vmx_caps.exit & EXIT_SAVE_PREEMPT);
 		return true;
+	}
 
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
 	struct event_window_state st = {
@@ -338,43 +350,6 @@ static void vcpu_idle(struct vcpu *v)
 	irq_disable();
 }
 
-/* After an exit was handled: may the guest be resumed without the entry
- * path (requests, idle, timers, event injection)? True only when each of
- * those would do nothing. Interrupts raised by other CPUs after this look
- * arrive as a kick IPI, which makes the entry exit again at once. */
-static bool vmx_entry_is_trivial(struct vcpu *v, uint64_t now_tsc)
-{
-	struct vmx_vcpu *x = v->arch;
-	struct vm *vm = v->vm;
-
-	if (v->requests || __atomic_load_n(&vm->state, __ATOMIC_RELAXED) != VM_RUNNING ||
-	    v->state != VCPU_RUNNING || v->in_hlt)
-		return false;
-	if (event_queue_pending(&v->events) ||
-	    (x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW)))
-		return false;
-	/* The preemption timer keeps counting across exits only with "save
-	 * VMX-preemption timer value"; otherwise the entry path rewrites it. */
-	if (now_tsc >= x->due_tsc || x->rearm || !(vmx_caps.exit & EXIT_SAVE_PREEMPT))
-		return false;
-	if (vm->cfg->devices & DEV_PLATFORM) {
-		struct vapic *a = &vm->vapics[v->id];
-		/* New IRR bits (with virtualisation: not yet in the page), model
-		 * registers to push, the PIC's INTR, or a moved deadline. */
-		if (!vapic_irr_empty(a) || a->regs_dirty || a->deadline_stale)
-			return false;
-		uint64_t deadline = a->deadline;
-		if (v->id == 0) {
-			if (vpic_has_intr(&vm->plat.pic))
-				return false;
-			deadline = MIN(deadline, vm->plat.deadline);
-		}
-		if (deadline != x->due_ns)
-			return false;
-	}
-	return true;
-}
-
 /* Called by the exit stub (vmx_entry.asm) with the guest's GPRs saved:
  * handles the exit completely. Returns true to resume the guest at once,
  * false to return to vmx_vcpu_loop for the entry path. */
@@ -420,7 +395,10 @@ bool vmx_handle_exit(struct vcpu *v)
 		v->stats.ticks[reason] += t1 - t0;
 	}
 	v->stats.total++;
-	return a == VCPU_COMPLETE && vmx_entry_is_trivial(v, t1);
+	/* The fast path: the last entry was clean and nothing was announced
+	 * since; HLT changes the vCPU's own state without a kick. */
+	return a == VCPU_COMPLETE && x->entry_clean && !v->requests && v->state == VCPU_RUNNING &&
+	       !v->in_hlt && t1 < x->due_tsc;
 }
 
 void vmx_vcpu_loop(struct vcpu *v)

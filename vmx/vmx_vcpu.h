@@ -11,6 +11,7 @@ struct vmx_vcpu {
 	bool preempt_on;	  /* VMX-preemption timer armed in the pin controls */
 	uint64_t due_ns, due_tsc; /* earliest device deadline (guest ns / host TSC) */
 	bool rearm;		  /* the preemption timer fired or must move */
+	bool entry_clean;	  /* the last entry path had nothing to do (fast path) */
 	uint64_t cr0_shadow_mask, cr4_shadow_mask; /* host-owned bits */
 	uint32_t exit_reason;
 	uint64_t exit_qual;
