@@ -256,6 +256,9 @@ void boot_main(uint32_t magic, uint64_t info_phys)
 
 	mapped_top = ALIGN_UP(MAX(phys_top(), GiB(4)), GiB(1));
 	trap_set_irq_handler(VEC_KICK, irq_kick);
+	/* A posted-interrupt notification that finds its CPU outside guest
+	 * mode: the entry path drains the descriptor. */
+	trap_set_irq_handler(VEC_POSTED, irq_kick);
 	trap_set_irq_handler(VEC_SPURIOUS, irq_spurious);
 	tsc_calibrate();
 	log_info("TSC: %lu.%03lu MHz (%s)", tsc_hz / 1000000, (tsc_hz / 1000) % 1000,

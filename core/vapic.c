@@ -244,10 +244,31 @@ void vapic_virtual_eoi(struct vcpu *v, uint8_t vector)
 static void vapic_set_irq(struct vcpu *t, uint8_t vector, bool level)
 {
 	struct vapic *a = vapic_of(t);
+	bool posted = false;
+
 	spin_lock(&a->lock);
-	vlapic_set_irq(&a->lapic, vector, level);
+	/* An edge-triggered vector for a virtualised APIC that would accept
+	 * it goes to the posted-interrupt descriptor: no exit on its CPU.
+	 * Level-triggered ones need the model (TMR, EOI-exit bitmap). */
+	if (a->vid && !level && vector >= 16 && vlapic_sw_enabled(&a->lapic) &&
+	    !(a->lapic.tmr[vector / 32] & (1u << (vector % 32))))
+		posted = arch_vcpu_post_interrupt(t, vector);
+	if (!posted)
+		vlapic_set_irq(&a->lapic, vector, level);
 	spin_unlock(&a->lock);
-	vcpu_kick(t);
+	if (!posted)
+		vcpu_kick(t);
+}
+
+void vapic_accept_posted(struct vcpu *v, const uint32_t irr[8])
+{
+	struct vapic *a = vapic_of(v);
+
+	spin_lock(&a->lock);
+	for (unsigned int w = 0; w < 8; w++)
+		for (uint32_t bits = irr[w]; bits; bits &= bits - 1)
+			vlapic_set_irq(&a->lapic, (uint8_t)(w * 32 + __builtin_ctz(bits)), false);
+	spin_unlock(&a->lock);
 }
 
 /* Delivers one decoded IPI to the vCPUs of the same guest it names. */

@@ -101,6 +101,12 @@ void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64
 		     const uint8_t *msr_bitmap);
 void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, uint8_t svi);
 void arch_vcpu_eoi_exit_bitmap(struct vcpu *v, const uint32_t bits[8]);
+/* Posted interrupts: hands `vector` to vCPU `t` without the model, when the
+ * CPU and t's current mode allow it; false means use the model. Any CPU. */
+bool arch_vcpu_post_interrupt(struct vcpu *t, uint8_t vector);
+/* The vectors a posted-interrupt descriptor held, for the model's IRR (the
+ * vCPU's own CPU, before an entry). */
+void vapic_accept_posted(struct vcpu *v, const uint32_t irr[8]);
 
 /* An interrupt message from the IOAPIC (or any MSI source). */
 void vapic_deliver(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, uint32_t dest,

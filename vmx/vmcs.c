@@ -64,7 +64,8 @@ bool vmx_vcpu_init(struct vcpu *v)
 
 	x->proc_ctls = vmx_caps.proc;
 	x->entry_ctls = vmx_caps.entry;
-	vmwrite(VMCS_PIN_CTLS, vmx_caps.pin);
+	x->pin_ctls = vmx_caps.pin;
+	vmwrite(VMCS_PIN_CTLS, x->pin_ctls);
 	vmwrite(VMCS_PROC_CTLS, x->proc_ctls);
 	vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2);
 	vmwrite(VMCS_EXIT_CTLS, vmx_caps.exit);

@@ -95,10 +95,10 @@ bool vmx_probe(void)
 	vmx_caps.cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	vmx_caps.cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 
-	bool ok =
-	    vmx_adjust("pin-based", true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
-		       PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER,
-		       pin_names, ARRAY_SIZE(pin_names), &vmx_caps.pin);
+	bool ok = vmx_adjust("pin-based", true_ctls ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
+			     PIN_EXT_INTR_EXIT | PIN_NMI_EXIT,
+			     PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER | PIN_POSTED_INTR, pin_names,
+			     ARRAY_SIZE(pin_names), &vmx_caps.pin);
 	ok = ok &&
 	     vmx_adjust("processor-based", true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 			PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
@@ -146,6 +146,16 @@ bool vmx_probe(void)
 			     (vmx_caps.proc2 & apicv2) == apicv2 && !boot_has_option("apicv=off");
 	/* The same for xAPIC mode, with the APIC-access page (SDM 29.4). */
 	vmx_caps.has_apicv_xapic = vmx_caps.has_apicv && (vmx_caps.proc2 & PROC2_VIRT_APIC_ACCESS);
+	/* Posted interrupts (SDM 29.6) need virtual-interrupt delivery and
+	 * "acknowledge interrupt on exit" (a required exit control here). */
+	vmx_caps.has_posted = vmx_caps.has_apicv && (vmx_caps.pin & PIN_POSTED_INTR) &&
+			      !boot_has_option("posted=off");
+	/* "posted=soft" (for testing on CPUs without them, such as Bochs):
+	 * the same descriptors and notifications, but the notification is an
+	 * ordinary interrupt that exits, and the entry path drains. */
+	vmx_caps.posted_soft =
+	    !vmx_caps.has_posted && vmx_caps.has_apicv && boot_has_option("posted=soft");
+	vmx_caps.pin &= ~PIN_POSTED_INTR; /* per vCPU, with virtualisation */
 	vmx_caps.proc &= ~PROC_TPR_SHADOW;
 	vmx_caps.proc2 &= ~(apicv2 | PROC2_VIRT_APIC_ACCESS);
 	vmx_caps.has_vpid = (vmx_caps.proc2 & PROC2_VPID) && (vmx_caps.ept_vpid & BIT(32));
@@ -155,13 +165,16 @@ bool vmx_probe(void)
 	vmx_caps.pin &= ~PIN_PREEMPTION_TIMER; /* turned on when a timer is armed */
 	vmx_caps.preempt_shift = vmx_caps.misc & 0x1f;
 
-	log_info("VMX: VMCS revision %u, EPT%s%s, unrestricted guest%s%s", vmx_caps.revision,
+	log_info("VMX: VMCS revision %u, EPT%s%s, unrestricted guest%s%s%s", vmx_caps.revision,
 		 vmx_caps.has_vpid ? ", VPID" : "",
 		 vmx_caps.has_invept_single ? ", single-context INVEPT" : "",
 		 vmx_caps.has_preempt_timer ? ", preemption timer" : "",
 		 vmx_caps.has_apicv_xapic ? ", virtual-interrupt delivery (xAPIC and x2APIC)"
 		 : vmx_caps.has_apicv	  ? ", virtual-interrupt delivery (x2APIC)"
-					  : ", interrupts injected");
+					  : ", interrupts injected",
+		 vmx_caps.has_posted	? ", posted interrupts"
+		 : vmx_caps.posted_soft ? ", posted interrupts (software notification)"
+					: "");
 	return true;
 }
 

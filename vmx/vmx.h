@@ -13,6 +13,8 @@ struct vmx_caps {
 	bool has_vpid, has_preempt_timer, has_invept_single;
 	bool has_apicv;		    /* TPR shadow + x2APIC virtualisation + register virt. + VID */
 	bool has_apicv_xapic;	    /* ... and virtualize APIC accesses (xAPIC mode) */
+	bool has_posted;	    /* ... and posted-interrupt processing */
+	bool posted_soft;	    /* descriptors without the CPU's processing (tests) */
 	unsigned int preempt_shift; /* timer ticks = TSC >> shift */
 };
 

@@ -9,12 +9,16 @@
  * access). The register model (devmodel/vlapic) stays the authority;
  * core/vapic.c moves interrupts and register values between it and the page.
  */
+#include <arch/x86_64/lapic.h>
+#include <core/percpu.h>
 #include <core/pmm_global.h>
 #include <core/vm.h>
 #include <vmx/vmcs.h>
 #include <vmx/vmx.h>
 #include <vmx/vmx_ops.h>
 #include <vmx/vmx_vcpu.h>
+
+static void vmx_vcpu_posted(struct vcpu *v, bool on);
 
 bool arch_apicv_available(void)
 {
@@ -49,6 +53,65 @@ void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64
 	}
 	vmwrite(VMCS_PROC_CTLS, x->proc_ctls);
 	vmwrite(VMCS_MSR_BITMAP, (uint64_t)msr_bitmap);
+	vmx_vcpu_posted(v, on && (vmx_caps.has_posted || vmx_caps.posted_soft));
+}
+
+/* Posted interrupts follow virtual-interrupt delivery, which they need
+ * (SDM 26.2.1.1). The descriptor names this CPU: vCPUs never move. Bits
+ * posted while processing was off are drained at the next entry. */
+static void vmx_vcpu_posted(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (on == x->pi_on)
+		return;
+	if (on) {
+		pi_desc_init(&x->pi, VEC_POSTED, this_cpu()->apic_id, lapic_x2apic());
+		if (vmx_caps.has_posted) {
+			vmwrite(VMCS_PI_NOTIFY_VECTOR, VEC_POSTED);
+			vmwrite(VMCS_PI_DESC_ADDR, (uint64_t)&x->pi);
+			x->pin_ctls |= PIN_POSTED_INTR;
+		}
+	} else {
+		x->pin_ctls &= ~PIN_POSTED_INTR;
+	}
+	vmwrite(VMCS_PIN_CTLS, x->pin_ctls | (x->preempt_on ? PIN_PREEMPTION_TIMER : 0));
+	__atomic_store_n(&x->pi_on, on, __ATOMIC_SEQ_CST);
+}
+
+bool arch_vcpu_post_interrupt(struct vcpu *t, uint8_t vector)
+{
+	struct vmx_vcpu *x = t->arch;
+	struct percpu *p = percpus[t->pcpu];
+
+	if (!x || !__atomic_load_n(&x->pi_on, __ATOMIC_SEQ_CST) || !p)
+		return false;
+	if (pi_desc_post(&x->pi, vector)) {
+		/* In guest mode the CPU delivers it without an exit; outside,
+		 * the notification waits as a host interrupt and the entry
+		 * path drains the descriptor (vmx_drain_posted). */
+		if (p == this_cpu())
+			__atomic_or_fetch(&t->requests, VCPU_REQ_KICK, __ATOMIC_SEQ_CST);
+		else
+			lapic_send_ipi(p->apic_id, VEC_POSTED);
+	}
+	/* A vCPU waiting in the HLT activity state gets an ordinary kick as
+	 * well: the entry path wakes it (not every CPU leaves HLT for a
+	 * virtual interrupt by itself, see vmx_inject_events). */
+	if (t->in_hlt)
+		vcpu_kick(t);
+	return true;
+}
+
+bool vmx_drain_posted(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+	uint32_t irr[8] = { 0 };
+
+	if (!pi_desc_pending(&x->pi) || !pi_desc_drain(&x->pi, irr))
+		return false;
+	vapic_accept_posted(v, irr);
+	return true;
 }
 
 void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, uint8_t svi)

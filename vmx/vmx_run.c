@@ -119,6 +119,10 @@ static bool vmx_inject_events(struct vcpu *v)
 	bool from_pic = false, quiet = true;
 
 	x->entry_clean = false;
+	/* Vectors posted while the vCPU was outside guest mode (or while
+	 * posting was being switched off) join the model's IRR first. */
+	if (pi_desc_pending(&x->pi))
+		vmx_drain_posted(v);
 	/* The local APIC first; the 8259's INTR reaches vCPU 0 through LINT0
 	 * (ExtINT) or while its APIC is off. The unlocked look at the PIC is
 	 * a hint; vplatform_pic_pending() decides. */
@@ -247,7 +251,7 @@ static void vmx_arm_timer(struct vcpu *v)
 	ticks >>= vmx_caps.preempt_shift;
 	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
 	if (!x->preempt_on) {
-		vmwrite(VMCS_PIN_CTLS, vmx_caps.pin | PIN_PREEMPTION_TIMER);
+		vmwrite(VMCS_PIN_CTLS, x->pin_ctls | PIN_PREEMPTION_TIMER);
 		x->preempt_on = true;
 	}
 }
@@ -321,6 +325,7 @@ static void vmx_process_requests(struct vcpu *v)
 static void vcpu_idle(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
+	struct vmx_vcpu *x = v->arch;
 
 	if (v->state == VCPU_HALTED && vm->state == VM_RUNNING) {
 		/* No HLT activity state on this CPU: poll the devices that can
@@ -338,7 +343,7 @@ static void vcpu_idle(struct vcpu *v)
 			if (!vapic_irr_empty(&vm->vapics[v->id]))
 				v->state = VCPU_RUNNING;
 		}
-		if (event_queue_pending(&v->events))
+		if (event_queue_pending(&v->events) || pi_desc_pending(&x->pi))
 			v->state = VCPU_RUNNING;
 		cpu_relax();
 		return;

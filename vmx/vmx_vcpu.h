@@ -2,9 +2,13 @@
 #ifndef VMX_VMX_VCPU_H
 #define VMX_VMX_VCPU_H
 #include <lib/types.h>
+#include <vmx/pi_desc.h>
 
 struct vmx_vcpu {
-	uint64_t vmcs; /* physical address of the VMCS */
+	struct pi_desc pi;   /* posted interrupts (first: 64-byte aligned in its page) */
+	uint64_t vmcs;	     /* physical address of the VMCS */
+	uint32_t pin_ctls;   /* pin-based controls, less the preemption timer */
+	volatile bool pi_on; /* posted-interrupt processing enabled in the VMCS */
 	bool launched;
 	uint32_t entry_ctls;
 	uint32_t proc_ctls;
@@ -18,6 +22,9 @@ struct vmx_vcpu {
 };
 
 int vmx_enter(void *regs, int launched);
+struct vcpu;
+/* Moves posted vectors into the APIC model (vmx/vmx_apicv.c); true if any. */
+bool vmx_drain_posted(struct vcpu *v);
 void vmx_exit(void);
 
 #endif

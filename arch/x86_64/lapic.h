@@ -4,8 +4,9 @@
 #define ARCH_X86_64_LAPIC_H
 #include <lib/types.h>
 
-#define VEC_KICK 0xf0  /* wakes a CPU to look at its vCPU's state */
-#define VEC_TIMER 0xef /* the console CPU's polling tick */
+#define VEC_KICK 0xf0	/* wakes a CPU to look at its vCPU's state */
+#define VEC_POSTED 0xf1 /* posted-interrupt notification (vmx/vmx_apicv.c) */
+#define VEC_TIMER 0xef	/* the console CPU's polling tick */
 #define VEC_SPURIOUS 0xff
 
 /* Enables the calling CPU's LAPIC; `base` is the MADT's xAPIC address. */

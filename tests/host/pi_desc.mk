@@ -1,0 +1,3 @@
+HOST_TESTS += pi_desc
+pi_desc_SRCS := tests/host/pi_desc.c vmx/pi_desc.c
+pi_desc_LIBS := -lpthread
