@@ -85,9 +85,10 @@ struct vcpu {
 	unsigned int pcpu; /* physical CPU index */
 	enum vcpu_state state;
 
-	uint64_t rip;	   /* guest RIP at the exit */
-	uint64_t next_rip; /* set by an emulating handler with next_rip_set */
-	bool next_rip_set; /* else next RIP = RIP + the exit's instruction length */
+	uint64_t rip;		  /* guest RIP at the exit */
+	uint64_t next_rip;	  /* set by an emulating handler with next_rip_set */
+	bool next_rip_set;	  /* else next RIP = RIP + the exit's instruction length */
+	uint8_t strio_mismatches; /* INS/OUTS exits in a row whose instruction disagreed */
 
 	/* Exceptions, NMIs and acknowledged interrupts owed to the guest,
 	 * combined by the SDM's double-fault rules (core/event.c). */

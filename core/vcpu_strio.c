@@ -9,10 +9,8 @@
 #include <core/vm.h>
 #include <lib/log.h>
 
-/* Consecutive disagreements between exit and instruction before #UD, and
- * the count per vCPU (only the vCPU's own CPU touches its entry). */
+/* Consecutive disagreements between exit and instruction before #UD. */
 #define STRIO_MISMATCH_MAX 3
-static uint8_t strio_mismatches[CONFIG_MAX_GUESTS][CONFIG_MAX_CPUS_PER_GUEST];
 
 /* Whether the fetched instruction is the one the exit describes. */
 static bool strio_matches(const struct vcpu_emul *e, const struct emul_insn *insn, uint16_t port,
@@ -37,7 +35,7 @@ static void strio_report(struct vcpu *v, const struct vcpu_emul *e, uint16_t por
 
 enum vcpu_action vcpu_handle_string_io(struct vcpu *v, uint16_t port, unsigned int size, bool in)
 {
-	uint8_t *mismatches = &strio_mismatches[v->vm->id][v->id];
+	uint8_t *mismatches = &v->strio_mismatches;
 	struct vcpu_emul e;
 	struct emul_insn insn;
 	enum emul_status st;
