@@ -8,7 +8,8 @@ void pi_desc_init(struct pi_desc *d, uint8_t vector, uint32_t apic_id, bool x2ap
 	for (int i = 0; i < 4; i++)
 		__atomic_store_n(&d->pir[i], 0, __ATOMIC_RELAXED);
 	d->rsvd[0] = d->rsvd[1] = d->rsvd[2] = 0;
-	__atomic_store_n(&d->ctl, ((uint64_t)vector << PI_CTL_NV_SHIFT) | (dest << PI_CTL_NDST_SHIFT),
+	__atomic_store_n(&d->ctl,
+			 ((uint64_t)vector << PI_CTL_NV_SHIFT) | (dest << PI_CTL_NDST_SHIFT),
 			 __ATOMIC_SEQ_CST);
 }
 

@@ -14,9 +14,9 @@
 #define VMX_PI_DESC_H
 #include <lib/types.h>
 
-#define PI_CTL_ON BIT(0)	/* outstanding notification */
-#define PI_CTL_SN BIT(1)	/* suppress notification */
-#define PI_CTL_NV_SHIFT 16	/* bits 279:272 of the descriptor: notification vector */
+#define PI_CTL_ON BIT(0)     /* outstanding notification */
+#define PI_CTL_SN BIT(1)     /* suppress notification */
+#define PI_CTL_NV_SHIFT 16   /* bits 279:272 of the descriptor: notification vector */
 #define PI_CTL_NDST_SHIFT 32 /* bits 319:288: notification destination (APIC ID) */
 
 struct pi_desc {

@@ -104,7 +104,8 @@ static void t_stress(void **state)
 		for (int v = 0; v < 256; v++)
 			if (irr[v / 32] & (1u << (v % 32))) {
 				seen[v]++;
-				assert_true(seen[v] <= __atomic_load_n(&posted[v], __ATOMIC_SEQ_CST));
+				assert_true(seen[v] <=
+					    __atomic_load_n(&posted[v], __ATOMIC_SEQ_CST));
 			}
 		if (done && !pi_desc_pending(&sd))
 			break;
