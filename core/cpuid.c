@@ -30,7 +30,7 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v)
 			break;
 		case 0x40000010u: /* TSC and bus frequency in kHz (VMware/KVM convention) */
 			r.eax = (uint32_t)(tsc_hz / 1000);
-			r.ebx = 1000000 / 1000; /* LAPIC timer: 1 GHz base, see vLAPIC */
+			r.ebx = 1000000; /* kHz: the modelled APIC bus runs at 1 GHz (vLAPIC) */
 			break;
 		}
 		goto out;

@@ -105,8 +105,23 @@ static void vapic_push_regs(struct vapic *a)
 	for (size_t i = 0; i < ARRAY_SIZE(vapic_page_regs); i++)
 		if (vlapic_peek(l, vapic_page_regs[i], &val))
 			page_put(a, vapic_page_regs[i], val);
-	/* The x2APIC ICR is one 64-bit MSR: its high half lives at 0x310. */
-	page_put(a, VLAPIC_ICR_HI, (uint32_t)(l->icr >> 32));
+	/* The x2APIC ICR is one 64-bit MSR: its high half lives at 0x310. In
+	 * xAPIC mode the page owns ICR high: a guest store there is
+	 * virtualised without an exit (SDM 29.4.3.2) and read back at the ICR
+	 * low write (vapic_apic_write), so it must not be overwritten. */
+	if (vlapic_x2apic_mode(l))
+		page_put(a, VLAPIC_ICR_HI, (uint32_t)(l->icr >> 32));
+}
+
+/* xAPIC virtualisation: the destination the guest stored in the page's ICR
+ * high, into the model (before an ICR low write sends, or when the page
+ * stops being the APIC's). Called with the lock held. */
+static void vapic_pull_icr_hi(struct vapic *a, uint64_t now)
+{
+	struct dev_access acc = {
+		.addr = VLAPIC_ICR_HI, .size = 4, .write = true, .value = page_get(a, VLAPIC_ICR_HI)
+	};
+	vlapic_mmio(&a->lapic, &acc, now);
 }
 
 static int highest_bit(struct vapic *a, uint32_t base)
@@ -144,6 +159,8 @@ void vapic_update_mode(struct vcpu *v)
 		page_put(a, VLAPIC_TPR, a->lapic.tpr);
 		memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit)); /* force a write */
 	} else if (!want) {
+		if (!a->vid_x2)
+			vapic_pull_icr_hi(a, vplatform_now(vm));
 		for (int i = 0; i < 8; i++) {
 			a->lapic.irr[i] |= page_get(a, VLAPIC_IRR + 0x10 * i);
 			a->lapic.isr[i] = page_get(a, VLAPIC_ISR + 0x10 * i);
@@ -396,7 +413,14 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset)
 
 	if (!a->vid)
 		return;
-	/* SDM 29.4.3.3: the CPU already stored the value in the page. */
+	/* SDM 29.4.3.3: the CPU already stored the value in the page. An ICR
+	 * low write sends to the destination in the page's ICR high, which
+	 * the guest stored without an exit. */
+	if (acc.addr == VLAPIC_ICR_LO) {
+		spin_lock(&a->lock);
+		vapic_pull_icr_hi(a, vplatform_now(v->vm));
+		spin_unlock(&a->lock);
+	}
 	acc.value = page_get(a, offset & 0xff0);
 	vapic_mmio(NULL, v, &acc);
 }
