@@ -25,6 +25,8 @@ int guest_main(struct bulkhead_boot_info *bi)
 	cpuid(0x40000010, 0, r);
 	test_check(r[0] != 0 && r[0] == bi->tsc_khz, "cpuid-tsc-khz",
 		   "leaf says %u kHz, boot info %lu", r[0], (unsigned long)bi->tsc_khz);
+	test_check(r[1] == 1000000, "cpuid-apic-bus-khz", "leaf says the APIC bus runs at %u kHz",
+		   r[1]);
 
 	/* Nothing is behind port 0x510 in a Bulkhead guest. */
 	uint8_t b = inb(0x510);

@@ -10,8 +10,8 @@ expect partition "alpha": CPU 0, 16 MiB
 expect partition "beta": CPU 1, 16 MiB
 expect \[alpha\] hello from alpha
 expect \[beta\] hello from beta
-count 7 ^\[alpha\] PASS
-count 7 ^\[beta\] PASS
+count 8 ^\[alpha\] PASS
+count 8 ^\[beta\] PASS
 expect guest "alpha": unclaimed I/O port 0x510 read
 count 5 ^\[alpha\] heartbeat [1-5]$
 count 5 ^\[beta\] heartbeat [1-5]$
