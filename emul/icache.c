@@ -66,9 +66,9 @@ void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 		e->walk_val[i] = walk->val[i];
 	}
 	e->nwalk = walk->n;
-	/* Two masked word compares instead of a byte loop, when reading 16
-	 * bytes from the first one stays inside the code's page. */
-	e->wide = (code_gpa & 0xfff) <= 0x1000 - 16;
+	/* Two masked word compares instead of a byte loop, when the 16 bytes
+	 * from the first one are RAM and stay inside the code's page. */
+	e->wide = (code_gpa & 0xfff) <= 0x1000 - 16 && to_host(ctx, code_gpa, 16);
 	if (e->wide) {
 		for (unsigned int w = 0; w < 2; w++) {
 			e->code_word[w] = 0;
