@@ -277,6 +277,30 @@ static void vapic_set_irq(struct vcpu *t, uint8_t vector, bool level)
 		vcpu_kick(t);
 }
 
+uint64_t vcpu_read_cr8(struct vcpu *v)
+{
+	if (!(v->vm->cfg->devices & DEV_PLATFORM))
+		return v->cr8;
+	struct vapic *a = vapic_of(v);
+	spin_lock(&a->lock);
+	uint64_t cr8 = vlapic_get_cr8(&a->lapic);
+	spin_unlock(&a->lock);
+	return cr8;
+}
+
+void vcpu_write_cr8(struct vcpu *v, uint64_t cr8)
+{
+	if (!(v->vm->cfg->devices & DEV_PLATFORM)) {
+		v->cr8 = (uint8_t)(cr8 & 0xf);
+		return;
+	}
+	struct vapic *a = vapic_of(v);
+	spin_lock(&a->lock);
+	vlapic_set_cr8(&a->lapic, cr8);
+	spin_unlock(&a->lock);
+	vcpu_kick(v); /* a lower priority may let a pending interrupt in */
+}
+
 void vapic_accept_posted(struct vcpu *v, const uint32_t irr[8])
 {
 	struct vapic *a = vapic_of(v);

@@ -89,6 +89,7 @@ struct vcpu {
 	uint64_t next_rip;	  /* set by an emulating handler with next_rip_set */
 	bool next_rip_set;	  /* else next RIP = RIP + the exit's instruction length */
 	uint8_t strio_mismatches; /* INS/OUTS exits in a row whose instruction disagreed */
+	uint8_t cr8;		  /* CR8 of a guest without a local APIC model */
 
 	/* Exceptions, NMIs and acknowledged interrupts owed to the guest,
 	 * combined by the SDM's double-fault rules (core/event.c). */
@@ -163,6 +164,10 @@ enum vcpu_action vcpu_handle_cpuid(struct vcpu *v);
 enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
 				uint64_t *value);
 enum vcpu_action vcpu_handle_hypercall(struct vcpu *v);
+/* CR8, the task priority: the local APIC's TPR[7:4], or a plain register
+ * for guests without platform devices (core/vapic.c). */
+uint64_t vcpu_read_cr8(struct vcpu *v);
+void vcpu_write_cr8(struct vcpu *v, uint64_t cr8);
 enum vcpu_action vcpu_handle_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value);
 enum vcpu_action vcpu_handle_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value);
 

@@ -102,7 +102,7 @@ bool vmx_probe(void)
 	ok = ok &&
 	     vmx_adjust("processor-based", true_ctls ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 			PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS |
-			    PROC_SECONDARY,
+			    PROC_SECONDARY | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT,
 			PROC_TPR_SHADOW, proc_names, ARRAY_SIZE(proc_names), &vmx_caps.proc);
 	/* CR3 exits are not needed with EPT; some CPUs report them as
 	 * must-be-1 only in the non-TRUE MSR. */

@@ -44,10 +44,15 @@ void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64
 		if (!x2apic)
 			vmwrite(VMCS_APIC_ACCESS_ADDR, access_page);
 		vmwrite(VMCS_TPR_THRESHOLD, 0);
+		/* MOV CR8 then reads and writes the virtual TPR (SDM 29.3). */
 		x->proc_ctls |= PROC_TPR_SHADOW;
+		x->proc_ctls &= ~(PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT);
 		vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2 | ctl2);
 	} else {
+		/* Without the shadow, MOV CR8 would reach the host CPU's own
+		 * TPR: it exits and the model's TPR answers. */
 		x->proc_ctls &= ~PROC_TPR_SHADOW;
+		x->proc_ctls |= PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT;
 		vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2);
 		vmwrite(VMCS_GUEST_INTR_STATUS, 0);
 	}

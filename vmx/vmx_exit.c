@@ -139,7 +139,8 @@ static uint64_t *cr_gpr(struct vcpu *v, unsigned int reg, uint64_t *rsp)
 	return &v->regs.gpr[reg];
 }
 
-/* MOV to/from CR0 and CR4 when the guest touches a bit the hypervisor owns
+/* MOV to/from CR0 and CR4 when the guest touches a bit the hypervisor owns,
+ * and MOV to/from CR8 while no TPR shadow is in use
  * (SDM 27.1.3 qualification, Table 28-3). CLTS and LMSW are rare and come
  * later; they stop nothing but get #UD-free emulation of their CR0 effect. */
 static enum vcpu_action exit_cr_access(struct vcpu *v)
@@ -187,6 +188,21 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 			vmwrite(VMCS_CR4_SHADOW, val);
 			vmwrite(VMCS_GUEST_CR4, (val | x->cr4_shadow_mask) & vmx_caps.cr4_fixed1);
 		}
+		return VCPU_COMPLETE;
+	}
+	if (cr == 8 && (type == 0 || type == 1)) {
+		/* MOV to/from CR8 (64-bit mode only) without a TPR shadow: the
+		 * guest's task priority, never the host CPU's (SDM 10.8.6). */
+		uint64_t *r = cr_gpr(v, reg, &rsp);
+		if (type == 1) {
+			*r = vcpu_read_cr8(v);
+			if (reg == R_RSP)
+				vmwrite(VMCS_GUEST_RSP, rsp);
+			return VCPU_COMPLETE;
+		}
+		if (*r >> 4) /* bits 63:4 are reserved */
+			return vcpu_inject_exception(v, EXC_GP, true, 0);
+		vcpu_write_cr8(v, *r);
 		return VCPU_COMPLETE;
 	}
 	if (type == 2) { /* CLTS */

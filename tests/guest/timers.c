@@ -203,6 +203,28 @@ static void test_mov_ss_shadow(void)
 		   (unsigned long)seen_b, (unsigned long)self_hits);
 }
 
+/* CR8 is the APIC's task priority (SDM 10.8.6.1): with CR8 = 15 a pending
+ * self-IPI stays in IRR; lowering CR8 lets it in. Without a TPR shadow the
+ * hypervisor emulates CR8 (it must never reach the host CPU's TPR). */
+static void test_cr8(void)
+{
+	uint64_t cr8;
+
+	self_hits = 0;
+	__asm__ volatile("mov %0, %%cr8" : : "r"(15ull));
+	__asm__ volatile("mov %%cr8, %0" : "=r"(cr8));
+	bool readback = cr8 == 15 && (rdmsr(0x808) & 0xf0) == 0xf0;
+	wrmsr(0x83f, VEC_SELF);
+	__asm__ volatile("sti; nop; nop; nop; cli");
+	bool masked = self_hits == 0;
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0ull));
+	__asm__ volatile("sti; nop; nop; nop; cli");
+	test_check(readback && masked && self_hits == 1, "cr8-tpr",
+		   "cr8 read %lu, TPR 0x%lx, %lu hit(s) while masked, %lu after",
+		   (unsigned long)cr8, (unsigned long)rdmsr(0x808), masked ? 0ul : 1ul,
+		   (unsigned long)self_hits);
+}
+
 int guest_main(struct bulkhead_boot_info *bi);
 int guest_main(struct bulkhead_boot_info *bi)
 {
@@ -223,6 +245,7 @@ int guest_main(struct bulkhead_boot_info *bi)
 	test_tsc_deadline();
 	test_sti_hlt();
 	test_mov_ss_shadow();
+	test_cr8();
 	test_hpet_ioapic();
 	test_pit_pic();
 	printf("timers: %u check(s) failed\n", test_failures);
