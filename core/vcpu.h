@@ -189,6 +189,8 @@ enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct vcpu_mmio_exit *x
 /* The decoded-instruction cache's key for the vCPU's current RIP and mode
  * (arch hook; a few register reads, no GPR copy). */
 void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k);
+/* The hidden base of segment register `seg` (enum emul_seg order). */
+uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned int seg);
 /* Queues #PF with its error code and faulting address. */
 enum vcpu_action vcpu_inject_page_fault(struct vcpu *v, uint32_t err, uint64_t cr2);
 

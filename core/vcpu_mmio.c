@@ -15,10 +15,17 @@ static bool mmio_cached(struct vcpu *v, const struct emul_insn *in, const struct
 {
 	bool write = in->dst.type == EMUL_OPND_MEM;
 	unsigned int size = write ? in->dst.size : in->src.size;
-	uint64_t next = v->rip + in->len;
+	uint64_t next = v->rip + in->len, la;
 
-	if (!x->linear_valid || write != x->write || (x->gpa & 0xfff) != (x->linear & 0xfff) ||
-	    (x->gpa & 0xfff) + size > 0x1000)
+	if (!x->linear_valid || write != x->write)
+		return false;
+	/* The operand must start where the exit's access is and stay in its
+	 * page: an access that runs from RAM into MMIO exits for its second
+	 * part, which the full emulator splits. */
+	bool seg_based = in->codesize != 8 || in->mem.seg == EMUL_FS || in->mem.seg == EMUL_GS;
+	la = emul_icache_linear(in, v->regs.gpr, v->rip,
+				seg_based ? arch_vcpu_seg_base(v, in->mem.seg) : 0);
+	if (la != x->linear || (la & 0xfff) + size > 0x1000 || (x->gpa & 0xfff) != (la & 0xfff))
 		return false;
 	/* RIP wrapping past the code size is left to the full emulator. */
 	if (in->codesize != 8 && next > (in->codesize == 4 ? 0xffffffffull : 0xffffull))

@@ -18,7 +18,10 @@ bool emul_icache_cacheable(const struct emul_insn *insn)
 	} else {
 		return false;
 	}
-	/* RSP lives outside gpr[] on the fast path (in the VMCS on VMX). */
+	/* RSP lives outside gpr[] on the fast path (in the VMCS on VMX), as
+	 * a register operand or in the address. */
+	if (insn->mem.base == EMUL_RSP || insn->mem.index == EMUL_RSP)
+		return false;
 	if (other->type == EMUL_OPND_REG)
 		return other->reg != EMUL_RSP && mem->size >= 1 && mem->size <= 8;
 	return other->type == EMUL_OPND_IMM && mem == &insn->dst;
@@ -129,6 +132,24 @@ const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
 		return &e->insn;
 	}
 	return NULL;
+}
+
+uint64_t emul_icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
+			    uint64_t rip, uint64_t seg_base)
+{
+	const struct emul_mem *m = &insn->mem;
+	uint64_t ea = (uint64_t)m->disp;
+
+	if (m->base != EMUL_REG_NONE)
+		ea += gpr[m->base];
+	if (m->index != EMUL_REG_NONE)
+		ea += gpr[m->index] * m->scale;
+	if (m->rip_rel)
+		ea += rip + insn->len;
+	ea &= emul_mask(insn->addrsize);
+	if (insn->codesize == 8)
+		return ea + (m->seg == EMUL_FS || m->seg == EMUL_GS ? seg_base : 0);
+	return (uint32_t)(seg_base + ea);
 }
 
 static uint64_t value_of(const struct emul_operand *o, const struct emul_insn *insn,

@@ -89,6 +89,16 @@ const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
 void emul_icache_flush(struct emul_icache *ic);
 
 /*
+ * The linear address of a cacheable instruction's memory operand, as the
+ * emulator computes it: base + index * scale + displacement (RIP-relative:
+ * from the next instruction), wrapped to the address size, plus the base of
+ * its segment (only FS and GS have one in 64-bit mode), wrapped to 32 bits
+ * outside 64-bit mode. `seg_base` is the base of insn->mem.seg.
+ */
+uint64_t emul_icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
+			    uint64_t rip, uint64_t seg_base);
+
+/*
  * Executes a cacheable load/store whose memory operand is at guest-physical
  * `gpa` (the CPU translated and checked it): the same result as
  * emul_execute() on the same instruction. gpr[] is in enum emul_gpr order.

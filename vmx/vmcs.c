@@ -265,6 +265,12 @@ void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k)
 				   cs_ar & BIT(13), cs_ar & BIT(14), cpl, guest_maxphyaddr());
 }
 
+uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned int seg)
+{
+	(void)v;
+	return seg < EMUL_NR_SEGS ? vmread(VMCS_GUEST_ES_BASE + 2 * seg) : 0;
+}
+
 void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st)
 {
 	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);

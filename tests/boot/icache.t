@@ -20,7 +20,9 @@ expect ^\[icache\] PASS smc-after$
 expect ^\[icache\] PASS remap-a$
 expect ^\[icache\] PASS remap-b$
 expect ^\[icache\] PASS remap-a-again$
-count 15 ^\[icache\] PASS [a-z]
+expect ^\[icache\] PASS split-load$
+expect ^\[icache\] PASS split-store$
+count 17 ^\[icache\] PASS [a-z]
 expect \[icache\] icache: 0 check\(s\) failed
 expect guest "icache" stopped: guest requested shutdown with status 0
 reject PANIC

@@ -67,6 +67,7 @@ static void t_cacheable(void **state)
 		{ { 0x0f, 0xb6, 0x03 }, 3, true },		   /* movzx eax,byte [rbx] */
 		{ { 0x48, 0x0f, 0xbf, 0x03 }, 4, true },	   /* movsx rax,word [rbx] */
 		{ { 0x8b, 0x23 }, 2, false },			   /* mov esp,[rbx] */
+		{ { 0x8b, 0x04, 0x24 }, 3, false },		   /* mov eax,[rsp] */
 		{ { 0x03, 0x03 }, 2, false },			   /* add eax,[rbx] */
 		{ { 0x87, 0x03 }, 2, false },			   /* xchg eax,[rbx] */
 		{ { 0xa5 }, 1, false },				   /* movsd */
@@ -238,6 +239,43 @@ static void t_mode(void **state)
 		assert_int_not_equal(mode_of(&d[i]), m);
 }
 
+/* Effective addresses: SIB, displacement, RIP-relative, address-size wrap,
+ * segment bases (only FS/GS in 64-bit mode; 32-bit wrap elsewhere). */
+static void t_linear(void **state)
+{
+	(void)state;
+	uint64_t gpr[EMUL_NR_GPRS] = { 0 };
+	struct emul_insn in;
+	struct emul_exception exc;
+
+	gpr[EMUL_RBX] = 0x1000;
+	gpr[EMUL_RSI] = 0x10;
+	static const uint8_t sib[] = { 0x8b, 0x44, 0xb3, 0x08 }; /* mov eax,[rbx+rsi*4+8] */
+	decode64(sib, sizeof(sib), &in);
+	assert_int_equal(emul_icache_linear(&in, gpr, 0, 0x5000), 0x1048);
+	static const uint8_t fs[] = { 0x64, 0x8b, 0x03 }; /* mov eax,fs:[rbx] */
+	decode64(fs, sizeof(fs), &in);
+	assert_int_equal(emul_icache_linear(&in, gpr, 0, 0x5000), 0x6000);
+	static const uint8_t rel[] = { 0x8b, 0x05, 0x10, 0, 0, 0 }; /* mov eax,[rip+0x10] */
+	decode64(rel, sizeof(rel), &in);
+	assert_int_equal(emul_icache_linear(&in, gpr, 0x400000, 0), 0x400016);
+	static const uint8_t a32[] = { 0x67, 0x8b, 0x03 }; /* mov eax,[ebx] */
+	gpr[EMUL_RBX] = 0x1ffffff00ull;
+	decode64(a32, sizeof(a32), &in);
+	assert_int_equal(emul_icache_linear(&in, gpr, 0, 0), 0xffffff00ull);
+	/* 32-bit code: DS base added, 32-bit wrap. */
+	static const uint8_t m32[] = { 0x8b, 0x03 };
+	assert_int_equal(emul_decode(m32, sizeof(m32), 4, &in, &exc), EMUL_OK);
+	gpr[EMUL_RBX] = 0xfffff000;
+	assert_int_equal(emul_icache_linear(&in, gpr, 0, 0x2000), 0x1000);
+	/* 16-bit code: [bx+si] wraps at 64 KiB before the segment base. */
+	static const uint8_t m16[] = { 0x8b, 0x00 };
+	assert_int_equal(emul_decode(m16, sizeof(m16), 2, &in, &exc), EMUL_OK);
+	gpr[EMUL_RBX] = 0xfff0;
+	gpr[EMUL_RSI] = 0x20;
+	assert_int_equal(emul_icache_linear(&in, gpr, 0, 0x10000), 0x10010);
+}
+
 static int refuse_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
 {
 	(void)ctx, (void)gpa, (void)size, (void)write, (void)value;
@@ -328,6 +366,8 @@ static void t_differential(void **state)
 		uint64_t full_value = M.last_value, full_gpa = M.last_gpa;
 		uint8_t full_size = M.last_size;
 
+		/* The operand's linear address is where the exit says it is. */
+		assert_int_equal(emul_icache_linear(&in, fast, v.rip, 0), MMIO_GPA + off);
 		M.mmio_writes = 0;
 		assert_int_equal(emul_icache_exec(&in, fast, MMIO_GPA + off, h_mmio, &M), 0);
 		assert_memory_equal(fast, v.gpr, sizeof(fast));
@@ -348,7 +388,7 @@ int main(void)
 		cmocka_unit_test(t_cacheable),	  cmocka_unit_test(t_validity),
 		cmocka_unit_test(t_not_filled),	  cmocka_unit_test(t_ways),
 		cmocka_unit_test(t_exec_refused), cmocka_unit_test(t_differential),
-		cmocka_unit_test(t_mode),
+		cmocka_unit_test(t_mode),	  cmocka_unit_test(t_linear),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
