@@ -38,17 +38,22 @@ void vapic_init(struct vcpu *v)
 		.eoi = vapic_eoi_cb,
 		.ctx = a,
 	};
-	/* The page and whether the VMCS uses it survive a guest reset; the
-	 * page's contents do not. vapic_update_mode() settles the rest. */
+	/* The page and the mode the VMCS uses it in survive a guest reset; the
+	 * page's contents do not. vapic_update_mode() settles the mode; the
+	 * registers and the EOI-exit bitmap are written again before the
+	 * next entry (a VMCS still set up for virtualisation reads them). */
 	uint64_t page = a->page;
-	bool vid = a->vid;
+	bool vid = a->vid, vid_x2 = a->vid_x2;
 	memset(a, 0, sizeof(*a));
 	a->page = page ? page : page_alloc_zeroed();
 	a->vid = vid;
+	a->vid_x2 = vid_x2;
 	if (a->page)
 		memset((void *)a->page, 0, PAGE_SIZE);
 	vlapic_init(&a->lapic, &cfg);
 	a->deadline_stale = true;
+	a->regs_dirty = true;
+	memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit));
 }
 
 /* x2APIC registers the CPU may read from the virtual-APIC page (MSR index,
@@ -252,6 +257,7 @@ void vapic_virtual_eoi(struct vcpu *v, uint8_t vector)
 
 	spin_lock(&a->lock);
 	a->lapic.tmr[vector / 32] &= ~(1u << (vector % 32));
+	a->regs_dirty = true; /* the page's TMR */
 	spin_unlock(&a->lock);
 	spin_lock(&vm->plat.lock);
 	vioapic_eoi(&vm->plat.ioapic, vector);
@@ -270,8 +276,12 @@ static void vapic_set_irq(struct vcpu *t, uint8_t vector, bool level)
 	if (a->vid && !level && vector >= 16 && vlapic_sw_enabled(&a->lapic) &&
 	    !(a->lapic.tmr[vector / 32] & (1u << (vector % 32))))
 		posted = arch_vcpu_post_interrupt(t, vector);
-	if (!posted)
+	if (!posted) {
 		vlapic_set_irq(&a->lapic, vector, level);
+		/* The page shows TMR (reads do not exit): level acceptance
+		 * sets its bit, an edge one clears it. */
+		a->regs_dirty = true;
+	}
 	spin_unlock(&a->lock);
 	if (!posted)
 		vcpu_kick(t);

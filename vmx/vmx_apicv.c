@@ -48,6 +48,10 @@ void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64
 		x->proc_ctls |= PROC_TPR_SHADOW;
 		x->proc_ctls &= ~(PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT);
 		vmwrite(VMCS_PROC_CTLS2, vmx_caps.proc2 | ctl2);
+		/* Translations of the APIC page cached while "virtualize APIC
+		 * accesses" was off would bypass it (SDM 29.4.5). */
+		if (!x2apic)
+			invept(vmx_caps.has_invept_single ? 1 : 2, v->vm->eptp);
 	} else {
 		/* Without the shadow, MOV CR8 would reach the host CPU's own
 		 * TPR: it exits and the model's TPR answers. */

@@ -339,8 +339,11 @@ static void vcpu_idle(struct vcpu *v)
 				v->state = VCPU_RUNNING;
 		}
 		if (vm->cfg->devices & DEV_PLATFORM) {
+			struct vapic *a = &vm->vapics[v->id];
 			vapic_timer(v, vplatform_now(vm));
-			if (!vapic_irr_empty(&vm->vapics[v->id]))
+			/* With virtualisation an interrupt may already wait in
+			 * the virtual-APIC page. */
+			if (!vapic_irr_empty(a) || (a->vid && vapic_virtual_pending(v)))
 				v->state = VCPU_RUNNING;
 		}
 		if (event_queue_pending(&v->events) || pi_desc_pending(&x->pi))
@@ -378,6 +381,10 @@ bool vmx_handle_exit(struct vcpu *v)
 	}
 	reason &= 0xffff;
 	x->exit_reason = reason;
+	/* A CPU that leaves the HLT activity state for a virtual interrupt
+	 * by itself (SDM 29.2.2) did so without an exit. */
+	if (v->in_hlt && vmread(VMCS_GUEST_ACTIVITY) != EVENT_ACTIVITY_HLT)
+		v->in_hlt = false;
 	v->rip = vmread(VMCS_GUEST_RIP);
 	/* (VM exits clear the entry interruption info's valid bit.) */
 	vmx_requeue_events(v);

@@ -13,9 +13,12 @@ expect guest "elf32" stopped: guest wrote 0x0 to the exit port 0xf4
 expect \[raw\] PASS raw-rdi-bootinfo
 expect \[raw\] PASS raw-bootinfo-magic
 expect guest "raw" stopped: guest requested shutdown with status 0
+expect \[power\] PASS apic-reset-state-boot0
 expect guest "power" resets \(boot 1\): reset through port 0xcf9
 expect \[power\] power: boot 1
+expect \[power\] PASS apic-reset-state-boot1
 expect guest "power" resets \(boot 2\): reset through the keyboard controller
 expect \[power\] power: boot 2
+expect \[power\] PASS apic-reset-state-boot2
 expect guest "power" stopped: ACPI S5 \(soft off\)
 expect all guests stopped

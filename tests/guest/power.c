@@ -3,12 +3,48 @@
  * boot 2 powers off with ACPI S5 (PM1a_CNT SLP_TYP=5 | SLP_EN). */
 #include <guests/lib/guest.h>
 
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* Every boot starts with the local APIC in its reset state, in xAPIC mode
+ * at 0xFEE00000 (SDM 11.4.7.1), whatever the previous boot left (boot 0
+ * leaves it in x2APIC mode). */
+static void check_apic_reset_state(unsigned int boot)
+{
+	volatile uint32_t *apic = (volatile uint32_t *)0xfee00000ull;
+	uint64_t base = rdmsr(0x1b);
+	uint32_t id = apic[0x20 / 4], ver = apic[0x30 / 4], svr = apic[0xf0 / 4];
+	uint32_t lvt = apic[0x320 / 4];
+
+	test_check((base & ~0xfffull) == 0xfee00000ull && (base & (1u << 11)) &&
+		       !(base & (1u << 10)) && id == 0 && (ver & 0xff) >= 0x10 && svr == 0xff &&
+		       (lvt & (1u << 16)),
+		   boot == 0   ? "apic-reset-state-boot0"
+		   : boot == 1 ? "apic-reset-state-boot1"
+			       : "apic-reset-state-boot2",
+		   "APIC base 0x%lx, ID 0x%x, version 0x%x, SVR 0x%x, LVT timer 0x%x",
+		   (unsigned long)base, id, ver, svr, lvt);
+}
+
 int guest_main(struct bulkhead_boot_info *bi);
 int guest_main(struct bulkhead_boot_info *bi)
 {
 	printf("power: boot %u\n", bi->boot_count);
+	check_apic_reset_state(bi->boot_count);
 	switch (bi->boot_count) {
 	case 0:
+		/* Leave the APIC enabled and in x2APIC mode across the reset. */
+		((volatile uint32_t *)0xfee00000ull)[0xf0 / 4] = 0x1ff;
+		wrmsr(0x1b, rdmsr(0x1b) | (1u << 10));
 		outb(0xcf9, 0x06);
 		break;
 	case 1:
