@@ -34,25 +34,7 @@ static uint64_t reg_get(const struct emul_vcpu *v, const struct emul_operand *o)
 static void gpr_set(struct emul_vcpu *v, unsigned int reg, unsigned int size, bool high8,
 		    uint64_t val)
 {
-	uint64_t *r = &v->gpr[reg];
-
-	switch (size) {
-	case 1:
-		if (high8)
-			*r = (*r & ~0xff00ull) | ((val & 0xff) << 8);
-		else
-			*r = (*r & ~0xffull) | (val & 0xff);
-		break;
-	case 2:
-		*r = (*r & ~0xffffull) | (val & 0xffff);
-		break;
-	case 4:
-		*r = (uint32_t)val;
-		break;
-	default:
-		*r = val;
-		break;
-	}
+	emul_gpr_write(&v->gpr[reg], size, high8, val);
 }
 
 static void reg_set(struct emul_vcpu *v, const struct emul_operand *o, uint64_t val)

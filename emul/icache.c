@@ -160,31 +160,6 @@ static uint64_t value_of(const struct emul_operand *o, const struct emul_insn *i
 	return o->high8 ? gpr[o->reg] >> 8 : gpr[o->reg];
 }
 
-/* A register write with the architecture's merge rules: 8/16-bit writes
- * keep the rest, 32-bit writes zero bits 63:32 (SDM Vol. 1 3.4.1.1). */
-static void reg_write(const struct emul_operand *o, uint64_t *gpr, uint64_t val)
-{
-	uint64_t *r = &gpr[o->reg];
-
-	switch (o->size) {
-	case 1:
-		if (o->high8)
-			*r = (*r & ~0xff00ull) | ((val & 0xff) << 8);
-		else
-			*r = (*r & ~0xffull) | (val & 0xff);
-		break;
-	case 2:
-		*r = (*r & ~0xffffull) | (val & 0xffff);
-		break;
-	case 4:
-		*r = (uint32_t)val;
-		break;
-	default:
-		*r = val;
-		break;
-	}
-}
-
 int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
 		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
 				 uint64_t *value),
@@ -206,6 +181,6 @@ int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], u
 		unsigned int sh = 64 - 8 * src->size;
 		val = (uint64_t)((int64_t)(val << sh) >> sh);
 	}
-	reg_write(dst, gpr, val);
+	emul_gpr_write(&gpr[dst->reg], dst->size, dst->high8, val);
 	return 0;
 }

@@ -173,10 +173,30 @@ bh_bochs_cmd() { # <bochsrc> <rcfile>
 
 # --- boot test specs (tests/boot/*.t) -------------------------------------------
 
+# bh_spec_text <file>: the spec's lines, each "include <name>" replaced by the
+# lines of <name> in the same folder (included files may include; 4 levels).
+bh_spec_text() {
+	local f=$1 depth=${2:-0} line word rest
+	if [ "$depth" -gt 4 ]; then
+		echo "include: nested more than 4 levels at $f" >&2
+		return 1
+	fi
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%$'\r'}
+		read -r word rest <<<"$line"
+		if [ "$word" = include ]; then
+			bh_spec_text "$(dirname "$f")/$rest" $((depth + 1)) || return 1
+		else
+			printf '%s\n' "$line"
+		fi
+	done <"$f"
+}
+
 # bh_spec_get <file> <directive>: values of a directive, one per line (the rest
 # of the line after the directive word, surrounding blanks trimmed).
 bh_spec_get() {
-	sed -n -e 's/\r$//' -e "s/^[[:space:]]*$2[[:space:]]\{1,\}\(.*[^[:space:]]\)[[:space:]]*\$/\1/p" "$1"
+	bh_spec_text "$1" 2>/dev/null |
+		sed -n -e "s/^[[:space:]]*$2[[:space:]]\{1,\}\(.*[^[:space:]]\)[[:space:]]*\$/\1/p"
 }
 
 # First value of a directive or a default.
@@ -187,9 +207,11 @@ bh_spec_one() {
 	printf '%s' "${v:-$3}"
 }
 
-# Check that a spec file only uses known directives; prints the first bad line.
+# Check that a spec file only uses known directives; prints the first bad line
+# (line numbers count the included files' lines in place).
 bh_spec_lint() {
-	local n=0 line word rest
+	local n=0 line word rest text
+	text=$(bh_spec_text "$1" 2>&1) || { echo "${text##*$'\n'}"; return 1; }
 	while IFS= read -r line || [ -n "$line" ]; do
 		n=$((n + 1))
 		line=${line%$'\r'}
@@ -208,7 +230,7 @@ bh_spec_lint() {
 			echo "line $n: unknown directive '$word'"
 			return 1 ;;
 		esac
-	done <"$1"
+	done <<<"$text"
 	case $(bh_spec_one "$1" emu bochs) in
 	bochs | qemu | qemu-ovmf) ;;
 	*) echo "emu must be bochs, qemu or qemu-ovmf"; return 1 ;;

@@ -24,6 +24,26 @@ R_RSI equ 6
 R_RDI equ 7
 R_CR2 equ 16
 
+; Loads the guest GPRs from the struct guest_regs at rdi (rdi last). Flags
+; are left alone: vmx_enter tests them afterwards.
+%macro LOAD_GUEST_GPRS 0
+	mov rax, [rdi + G(R_RAX)]
+	mov rcx, [rdi + G(R_RCX)]
+	mov rdx, [rdi + G(R_RDX)]
+	mov rbx, [rdi + G(R_RBX)]
+	mov rbp, [rdi + G(R_RBP)]
+	mov rsi, [rdi + G(R_RSI)]
+	mov r8,  [rdi + G(8)]
+	mov r9,  [rdi + G(9)]
+	mov r10, [rdi + G(10)]
+	mov r11, [rdi + G(11)]
+	mov r12, [rdi + G(12)]
+	mov r13, [rdi + G(13)]
+	mov r14, [rdi + G(14)]
+	mov r15, [rdi + G(15)]
+	mov rdi, [rdi + G(R_RDI)]
+%endmacro
+
 section .text
 global vmx_enter
 global vmx_exit
@@ -43,21 +63,7 @@ vmx_enter:
 	mov rax, [rdi + G(R_CR2)]
 	mov cr2, rax
 	test esi, esi			; flags survive the MOVs below
-	mov rax, [rdi + G(R_RAX)]
-	mov rcx, [rdi + G(R_RCX)]
-	mov rdx, [rdi + G(R_RDX)]
-	mov rbx, [rdi + G(R_RBX)]
-	mov rbp, [rdi + G(R_RBP)]
-	mov rsi, [rdi + G(R_RSI)]
-	mov r8,  [rdi + G(8)]
-	mov r9,  [rdi + G(9)]
-	mov r10, [rdi + G(10)]
-	mov r11, [rdi + G(11)]
-	mov r12, [rdi + G(12)]
-	mov r13, [rdi + G(13)]
-	mov r14, [rdi + G(14)]
-	mov r15, [rdi + G(15)]
-	mov rdi, [rdi + G(R_RDI)]
+	LOAD_GUEST_GPRS
 	jnz .resume
 	vmlaunch
 	jmp .failed
@@ -108,21 +114,7 @@ vmx_exit:
 	test eax, eax
 	jz .to_loop
 	mov rdi, [rsp]
-	mov rax, [rdi + G(R_RAX)]
-	mov rcx, [rdi + G(R_RCX)]
-	mov rdx, [rdi + G(R_RDX)]
-	mov rbx, [rdi + G(R_RBX)]
-	mov rbp, [rdi + G(R_RBP)]
-	mov rsi, [rdi + G(R_RSI)]
-	mov r8,  [rdi + G(8)]
-	mov r9,  [rdi + G(9)]
-	mov r10, [rdi + G(10)]
-	mov r11, [rdi + G(11)]
-	mov r12, [rdi + G(12)]
-	mov r13, [rdi + G(13)]
-	mov r14, [rdi + G(14)]
-	mov r15, [rdi + G(15)]
-	mov rdi, [rdi + G(R_RDI)]
+	LOAD_GUEST_GPRS
 	vmresume
 	jmp vmx_enter.failed
 .to_loop:

@@ -4,14 +4,5 @@
 config timers
 emu bochs
 timeout 300
-expect \[timers\] PASS x2apic-id
-expect \[timers\] PASS lapic-timer-periodic
-expect \[timers\] PASS lapic-timer-oneshot
-expect \[timers\] PASS lapic-tsc-deadline
-expect \[timers\] PASS sti-hlt-wakes
-expect \[timers\] PASS mov-ss-shadow
-expect \[timers\] PASS cr8-tpr
-expect \[timers\] PASS hpet-ioapic-interrupt
-expect \[timers\] PASS pit-pic-interrupt
-expect guest "timers" stopped: guest requested shutdown with status 0
+include timers.inc
 expect VMX: .*virtual-interrupt delivery

@@ -4,6 +4,19 @@
 
 #define ROUNDS 2000
 
+/* What an empty RDTSC ... RDTSC pair measures, subtracted from every round
+ * trip (averaged over ROUNDS). */
+static uint64_t rdtsc_pair(void)
+{
+	uint64_t empty = 0;
+	for (int i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+		__asm__ volatile("" ::: "memory");
+		empty += rdtsc() - t0;
+	}
+	return empty / ROUNDS;
+}
+
 static uint64_t bench_cpuid(void)
 {
 	uint32_t r[4];
@@ -13,50 +26,32 @@ static uint64_t bench_cpuid(void)
 		cpuid(0, 0, r);
 		total += rdtsc() - t0;
 	}
-	/* Subtract the cost of the RDTSC pair itself. */
-	uint64_t empty = 0;
-	for (int i = 0; i < ROUNDS; i++) {
-		uint64_t t0 = rdtsc();
-		__asm__ volatile("" ::: "memory");
-		empty += rdtsc() - t0;
-	}
-	return (total - empty) / ROUNDS;
+	return total / ROUNDS - rdtsc_pair();
 }
 
 static uint64_t bench_pio(void)
 {
-	uint64_t total = 0, empty = 0;
+	uint64_t total = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t t0 = rdtsc();
 		(void)inb(0x3f8 + 7); /* scratch register of the vUART */
 		total += rdtsc() - t0;
 	}
-	for (int i = 0; i < ROUNDS; i++) {
-		uint64_t t0 = rdtsc();
-		__asm__ volatile("" ::: "memory");
-		empty += rdtsc() - t0;
-	}
-	return (total - empty) / ROUNDS;
+	return total / ROUNDS - rdtsc_pair();
 }
 
 static uint64_t bench_mmio_ioapic(void)
 {
 	volatile uint32_t *sel = (volatile uint32_t *)0xfec00000ull;
 	volatile uint32_t *win = (volatile uint32_t *)0xfec00010ull;
-	uint64_t total = 0, empty = 0;
+	uint64_t total = 0;
 	*sel = 1; /* version register */
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t t0 = rdtsc();
 		(void)*win;
 		total += rdtsc() - t0;
 	}
-	/* Less the RDTSC pair, as the other round trips. */
-	for (int i = 0; i < ROUNDS; i++) {
-		uint64_t t0 = rdtsc();
-		__asm__ volatile("" ::: "memory");
-		empty += rdtsc() - t0;
-	}
-	return (total - empty) / ROUNDS;
+	return total / ROUNDS - rdtsc_pair();
 }
 
 /* The same read by an instruction the decoded-instruction cache does not
@@ -65,7 +60,7 @@ static uint64_t bench_mmio_ioapic(void)
 static uint64_t bench_mmio_ioapic_uncached(void)
 {
 	volatile uint32_t *sel = (volatile uint32_t *)0xfec00000ull;
-	uint64_t total = 0, empty = 0;
+	uint64_t total = 0;
 	*sel = 1;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint32_t acc = 0;
@@ -73,17 +68,7 @@ static uint64_t bench_mmio_ioapic_uncached(void)
 		__asm__ volatile("orl (%1), %0" : "+r"(acc) : "r"(0xfec00010ull) : "memory", "cc");
 		total += rdtsc() - t0;
 	}
-	for (int i = 0; i < ROUNDS; i++) {
-		uint64_t t0 = rdtsc();
-		__asm__ volatile("" ::: "memory");
-		empty += rdtsc() - t0;
-	}
-	return (total - empty) / ROUNDS;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	return total / ROUNDS - rdtsc_pair();
 }
 
 static volatile uint64_t fired_at;

@@ -3,18 +3,6 @@
  * boot 2 powers off with ACPI S5 (PM1a_CNT SLP_TYP=5 | SLP_EN). */
 #include <guests/lib/guest.h>
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /* Every boot starts with the local APIC in its reset state, in xAPIC mode
  * at 0xFEE00000 (SDM 11.4.7.1), whatever the previous boot left (boot 0
  * leaves it in x2APIC mode). */

@@ -7,18 +7,6 @@
 
 extern const char ap_blob_start[], ap_blob_end[], ap_blob_params[];
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 static volatile uint32_t print_lock;
 static volatile uint64_t ap_alive, ipi_hits[2], tsc_khz;
 static uint8_t ap_stack[16384] __attribute__((aligned(16)));

@@ -67,11 +67,6 @@ static inline uint64_t read_cr2(void)
 	return v;
 }
 
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /* Whether [p, p+n) all holds `v`. */
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 {

@@ -9,18 +9,6 @@
 #define VEC_SELF 0x43
 #define VEC_PIC 0x50
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 static uint64_t tsc_khz;
 static volatile uint64_t ticks, stamps[32];
 static volatile uint64_t hpet_hits, pic_hits, self_hits;

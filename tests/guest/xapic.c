@@ -57,18 +57,6 @@
 
 extern const char ap_blob_start[], ap_blob_end[], ap_blob_params[];
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 static inline uint32_t apic_rd(uint32_t off)
 {
 	return *(volatile uint32_t *)(APIC_MMIO + off);
