@@ -394,31 +394,31 @@ static void vapic_flush(struct vcpu *v)
  * 32-bit reads itself) see the page's values. SDM 29.4. */
 static bool vapic_mmio_page(struct vapic *a, struct dev_access *acc)
 {
-	uint32_t off = (uint32_t)acc->addr;
+	uint32_t off = (uint32_t)acc->addr & 0xff0;
 
-	if (!a->vid || a->vid_x2 || acc->size != 4 || (off & 0xf))
+	if (!a->vid || a->vid_x2)
 		return false;
-	if (off == VLAPIC_TPR) {
-		if (acc->write)
-			page_put(a, off, (uint32_t)acc->value & 0xff);
-		else
-			acc->value = page_get(a, off);
+	if ((uint32_t)acc->addr == VLAPIC_TPR && acc->size == 4 && acc->write) {
+		page_put(a, VLAPIC_TPR, (uint32_t)acc->value & 0xff);
 		return true;
 	}
-	if (acc->write)
+	if (acc->write || (off != VLAPIC_TPR && off != VLAPIC_PPR && off != VLAPIC_APR &&
+			   !(off >= VLAPIC_ISR && off < VLAPIC_ISR + 0x80) &&
+			   !(off >= VLAPIC_IRR && off < VLAPIC_IRR + 0x80)))
 		return false;
-	if ((off >= VLAPIC_ISR && off < VLAPIC_ISR + 0x80) ||
-	    (off >= VLAPIC_IRR && off < VLAPIC_IRR + 0x80)) {
-		acc->value = page_get(a, off);
-		return true;
+	/* Reads of those (and of what derives from them, PPR and APR) see
+	 * the model with the page's TPR, ISR and IRR: a copy, as reads have
+	 * no side effects on these registers. */
+	struct vlapic view = a->lapic;
+	for (int i = 0; i < 8; i++) {
+		view.irr[i] |= page_get(a, VLAPIC_IRR + 0x10 * i);
+		view.isr[i] = page_get(a, VLAPIC_ISR + 0x10 * i);
 	}
-	if (off == VLAPIC_PPR) {
-		/* SDM 10.8.3.1: the TPR, or the in-service class if higher. */
-		uint32_t tpr = page_get(a, VLAPIC_TPR), isrv = (uint32_t)highest_bit(a, VLAPIC_ISR);
-		acc->value = (tpr >> 4) >= (isrv >> 4) ? tpr & 0xff : isrv & 0xf0;
-		return true;
-	}
-	return false;
+	view.tpr = page_get(a, VLAPIC_TPR);
+	view.ipi = NULL; /* a view sends nothing (an error interrupt would) */
+	view.eoi = NULL;
+	vlapic_mmio(&view, acc, 0);
+	return true;
 }
 
 bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc)
