@@ -174,6 +174,7 @@ static bool ops_stats(void *ctx, unsigned int i, unsigned int c, struct shell_st
 		return false;
 	struct vcpu_stats *st = &vm->vcpus[c].stats;
 	out->nrows = MIN(VCPU_EXIT_STATS, SHELL_STATS_MAX);
+	out->fast = st->fast;
 	for (unsigned int r = 0; r < out->nrows; r++) {
 		out->row[r].name = arch_exit_reason_name(r);
 		out->row[r].count = st->exits[r];

@@ -110,6 +110,7 @@ struct shell_stat_row {
 
 /* Indexed by exit reason, so rows mean the same thing on every vCPU. */
 struct shell_stats {
+	uint64_t fast; /* exits resumed straight from the exit stub (docs/exits.md) */
 	unsigned int nrows;
 	struct shell_stat_row row[SHELL_STATS_MAX];
 };

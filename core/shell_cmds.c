@@ -473,8 +473,13 @@ static void stats_of(struct shell *sh, unsigned int vm)
 		rows = MIN(st->nrows, (unsigned int)SHELL_STATS_MAX);
 		for (unsigned int i = 0; i < rows; i++)
 			total += st->row[i].count;
-		shell_printf(sh, "guest \"%s\" vcpu %u: %llu exits\n", sh->vm.name, vcpu,
-			     U64(total));
+		if (st->fast)
+			shell_printf(sh,
+				     "guest \"%s\" vcpu %u: %llu exits, %llu on the fast path\n",
+				     sh->vm.name, vcpu, U64(total), U64(st->fast));
+		else
+			shell_printf(sh, "guest \"%s\" vcpu %u: %llu exits\n", sh->vm.name, vcpu,
+				     U64(total));
 		if (!total)
 			continue;
 		shell_printf(sh, "  %-24s %12s %16s %12s\n", "reason", "count", "ticks",

@@ -76,6 +76,7 @@ struct vcpu_stats {
 	uint64_t exits[VCPU_EXIT_STATS];
 	uint64_t ticks[VCPU_EXIT_STATS];
 	uint64_t total;
+	uint64_t fast; /* of those, resumed on the exit fast path */
 };
 
 struct vcpu {

@@ -233,6 +233,8 @@ static void vmx_arm_timer(struct vcpu *v)
 					 ? UINT64_MAX
 					 : vm->start_tsc + ns_to_tsc(deadline);
 		}
+	} else {
+		x->due_tsc = UINT64_MAX; /* no device timers */
 	}
 	if (!vmx_caps.has_preempt_timer)
 		return;
@@ -409,8 +411,12 @@ bool vmx_handle_exit(struct vcpu *v)
 	v->stats.total++;
 	/* The fast path: the last entry was clean and nothing was announced
 	 * since; HLT changes the vCPU's own state without a kick. */
-	return a == VCPU_COMPLETE && x->entry_clean && !v->requests && v->state == VCPU_RUNNING &&
-	       !v->in_hlt && t1 < x->due_tsc;
+	if (a == VCPU_COMPLETE && x->entry_clean && !v->requests && v->state == VCPU_RUNNING &&
+	    !v->in_hlt && t1 < x->due_tsc) {
+		v->stats.fast++;
+		return true;
+	}
+	return false;
 }
 
 void vmx_vcpu_loop(struct vcpu *v)

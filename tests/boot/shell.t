@@ -22,3 +22,5 @@ expect guest "alpha" stopped: stopped from the console
 reject PANIC
 reject FAIL
 increasing ^  CPUID +([0-9]+) 
+# A guest without platform devices resumes most exits on the fast path.
+expect ^guest "alpha" vcpu 0: [0-9]+ exits, [0-9]+ on the fast path$

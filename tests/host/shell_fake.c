@@ -225,6 +225,7 @@ static bool fake_stats(void *ctx, unsigned int vm, unsigned int vcpu, struct she
 		row->ticks = row->count * 100 + fake_reasons[r];
 	}
 	out->row[0].name = "EXCEPTION_NMI"; /* named, but zero: never shown */
+	out->fast = vm == 1 && vcpu == 0 ? 990 : 0;
 	return true;
 }
 

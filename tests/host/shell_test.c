@@ -353,7 +353,7 @@ static void test_stats(void **state)
 			"  CPUID                              12             1210          100\n"
 			"  HLT                                 3              312          104\n"
 			"guest \"web\" vcpu 1: 0 exits\n"
-			"guest \"db\" vcpu 0: 1001 exits\n"
+			"guest \"db\" vcpu 0: 1001 exits, 990 on the fast path\n"
 			"  reason                          count            ticks   ticks/exit\n"
 			"  reason 31                           1              131          131\n"
 			"  EPT_VIOLATION                    1000           100048          100\n"
