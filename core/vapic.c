@@ -129,6 +129,35 @@ static void vapic_pull_icr_hi(struct vapic *a, uint64_t now)
 	vlapic_mmio(&a->lapic, &acc, now);
 }
 
+/* After the model took a write to the register at `offset`: registers whose
+ * write changes only themselves (and ESR, which any bad write may set) are
+ * copied into the page at once; anything else refreshes them all before
+ * the next entry. Keeps a timer reprogramming from costing a full push. */
+static void vapic_page_written(struct vapic *a, uint32_t offset)
+{
+	uint32_t val;
+	/* (0x2f0-0x370: the LVT entries and ICR.) */
+	bool alone = offset == VLAPIC_TIMER_ICR || offset == VLAPIC_TIMER_DCR ||
+		     offset == VLAPIC_ESR ||
+		     (offset >= VLAPIC_LVT_CMCI && offset <= VLAPIC_LVT_ERROR);
+
+	if (!a->vid)
+		return;
+	if (!alone) {
+		a->regs_dirty = true;
+		return;
+	}
+	if (vlapic_peek(&a->lapic, offset, &val))
+		page_put(a, offset, val);
+	if (vlapic_peek(&a->lapic, VLAPIC_ESR, &val))
+		page_put(a, VLAPIC_ESR, val);
+	if (offset == VLAPIC_ICR_LO && vlapic_x2apic_mode(&a->lapic))
+		page_put(a, VLAPIC_ICR_HI, (uint32_t)(a->lapic.icr >> 32));
+	/* A timer mode change disarms the timer. */
+	if (offset == VLAPIC_LVT_TIMER && vlapic_peek(&a->lapic, VLAPIC_TIMER_ICR, &val))
+		page_put(a, VLAPIC_TIMER_ICR, val);
+}
+
 static int highest_bit(struct vapic *a, uint32_t base)
 {
 	for (int i = 7; i >= 0; i--) {
@@ -214,9 +243,12 @@ void vapic_prepare_entry(struct vcpu *v)
 	memcpy(eoi, a->lapic.tmr, sizeof(eoi));
 	spin_unlock(&a->lock);
 	if (words_differ(eoi, a->eoi_exit)) {
-		/* Level-triggered vectors must come back for the IOAPIC's EOI. */
+		/* Level-triggered vectors must come back for the IOAPIC's EOI;
+		 * the page shows TMR too (its reads do not exit). */
 		memcpy(a->eoi_exit, eoi, sizeof(eoi));
 		arch_vcpu_eoi_exit_bitmap(v, eoi);
+		for (int i = 0; i < 8; i++)
+			page_put(a, VLAPIC_TMR + 0x10 * i, eoi[i]);
 	}
 	arch_vcpu_apicv_status(v, (uint8_t)highest_bit(a, VLAPIC_IRR),
 			       (uint8_t)highest_bit(a, VLAPIC_ISR));
@@ -256,8 +288,7 @@ void vapic_virtual_eoi(struct vcpu *v, uint8_t vector)
 	struct vm *vm = v->vm;
 
 	spin_lock(&a->lock);
-	a->lapic.tmr[vector / 32] &= ~(1u << (vector % 32));
-	a->regs_dirty = true; /* the page's TMR */
+	a->lapic.tmr[vector / 32] &= ~(1u << (vector % 32)); /* the page's at entry */
 	spin_unlock(&a->lock);
 	spin_lock(&vm->plat.lock);
 	vioapic_eoi(&vm->plat.ioapic, vector);
@@ -276,12 +307,8 @@ static void vapic_set_irq(struct vcpu *t, uint8_t vector, bool level)
 	if (a->vid && !level && vector >= 16 && vlapic_sw_enabled(&a->lapic) &&
 	    !(a->lapic.tmr[vector / 32] & (1u << (vector % 32))))
 		posted = arch_vcpu_post_interrupt(t, vector);
-	if (!posted) {
-		vlapic_set_irq(&a->lapic, vector, level);
-		/* The page shows TMR (reads do not exit): level acceptance
-		 * sets its bit, an edge one clears it. */
-		a->regs_dirty = true;
-	}
+	if (!posted)
+		vlapic_set_irq(&a->lapic, vector, level); /* (TMR reaches the page at entry) */
 	spin_unlock(&a->lock);
 	if (!posted)
 		vcpu_kick(t);
@@ -433,7 +460,7 @@ bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc)
 	bool ok = vlapic_mmio(&a->lapic, acc, vplatform_now(v->vm));
 	a->deadline_stale = true;
 	if (acc->write)
-		a->regs_dirty = true;
+		vapic_page_written(a, (uint32_t)acc->addr & 0xff0);
 	spin_unlock(&a->lock);
 	vapic_flush(v);
 	vcpu_kick(v); /* the timer (or the page) may need the entry path */
@@ -500,8 +527,10 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled)
 	else
 		ok = vlapic_msr_write(&a->lapic, msr, value, now);
 	/* IA32_TSC_DEADLINE is not an APIC register: the page is unchanged. */
-	if (msr != VLAPIC_MSR_TSC_DEADLINE)
+	if (msr == VLAPIC_MSR_APIC_BASE)
 		a->regs_dirty = true;
+	else if (msr != VLAPIC_MSR_TSC_DEADLINE)
+		vapic_page_written(a, (msr - VLAPIC_MSR_BASE) << 4);
 	a->deadline_stale = true;
 	spin_unlock(&a->lock);
 	vapic_flush(v);
