@@ -179,7 +179,6 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 
 	x->due_ns = 0; /* device deadlines are relative to a new start: recompute */
 	x->due_tsc = 0;
-	x->rearm = true;
 	/* All vCPUs of a guest share one TSC that started with the guest. */
 	vmwrite(VMCS_TSC_OFFSET, -v->vm->start_tsc);
 	memcpy(v->regs.gpr, st->gpr, sizeof(v->regs.gpr));

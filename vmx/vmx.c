@@ -115,20 +115,16 @@ bool vmx_probe(void)
 			    PROC2_VIRT_X2APIC | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY |
 			    PROC2_VIRT_APIC_ACCESS | PROC2_WBINVD_EXIT,
 			proc2_names, ARRAY_SIZE(proc2_names), &vmx_caps.proc2);
-	ok =
-	    ok && vmx_adjust("VM-exit", true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
-			     EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-				 EXIT_SAVE_PAT | EXIT_LOAD_PAT,
-			     EXIT_SAVE_PREEMPT, exit_names, ARRAY_SIZE(exit_names), &vmx_caps.exit);
+	ok = ok && vmx_adjust("VM-exit", true_ctls ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
+			      EXIT_HOST_ADDR64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+				  EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+			      0, exit_names, ARRAY_SIZE(exit_names), &vmx_caps.exit);
 	ok = ok && vmx_adjust("VM-entry", true_ctls ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
 			      ENTRY_LOAD_EFER | ENTRY_IA32E_GUEST | ENTRY_LOAD_PAT, 0, entry_names,
 			      ARRAY_SIZE(entry_names), &vmx_caps.entry);
 	if (!ok)
 		return false;
 	vmx_caps.entry &= ~ENTRY_IA32E_GUEST; /* set per guest */
-	/* Save the preemption timer only together with using it. */
-	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER))
-		vmx_caps.exit &= ~EXIT_SAVE_PREEMPT;
 
 	vmx_caps.ept_vpid = rdmsr(MSR_VMX_EPT_VPID_CAP);
 	/* SDM A.10: 4-level walk (bit 6), WB (bit 14), INVEPT (20), its types. */

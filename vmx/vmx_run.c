@@ -157,7 +157,7 @@ static bool vmx_inject_events(struct vcpu *v)
 		 * change, exits that complete may resume the guest directly
 		 * (vmx_handle_exit). That needs the preemption timer to keep
 		 * its count across exits. */
-		x->entry_clean = quiet && x->preempt_on && (vmx_caps.exit & EXIT_SAVE_PREEMPT);
+		x->entry_clean = quiet && x->preempt_on;
 		return true;
 	}
 
@@ -227,7 +227,6 @@ static void vmx_arm_timer(struct vcpu *v)
 		if (v->id == 0)
 			deadline = MIN(deadline, vm->plat.deadline);
 		if (deadline != x->due_ns) {
-			x->rearm = true;
 			x->due_ns = deadline;
 			x->due_tsc = deadline == DEV_NO_DEADLINE
 					 ? UINT64_MAX
@@ -238,24 +237,33 @@ static void vmx_arm_timer(struct vcpu *v)
 	}
 	if (!vmx_caps.has_preempt_timer)
 		return;
-	/* With "save VMX-preemption timer value" the countdown survives exits:
-	 * it is rewritten only when it fired or the deadline moved. */
-	if (x->preempt_on && !x->rearm && (vmx_caps.exit & EXIT_SAVE_PREEMPT))
-		return;
-	x->rearm = false;
 	/* Every CPU also comes out at least every 10 ms: requests and the
 	 * console must not depend on an IPI reaching a guest that runs with
 	 * interrupts disabled (Bochs holds such IPIs pending until the guest
 	 * sets IF, although external-interrupt exiting is on). */
-	uint64_t ticks = tsc_hz / 100;
-	if ((vm->cfg->devices & DEV_PLATFORM) && x->due_tsc != UINT64_MAX)
-		ticks = MIN(ticks, x->due_tsc > now_tsc ? x->due_tsc - now_tsc : 0);
-	ticks >>= vmx_caps.preempt_shift;
-	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
+	if (now_tsc >= x->backstop_tsc)
+		x->backstop_tsc = now_tsc + tsc_hz / 100;
+	x->timer_tsc = MIN(x->due_tsc, x->backstop_tsc);
 	if (!x->preempt_on) {
 		vmwrite(VMCS_PIN_CTLS, x->pin_ctls | PIN_PREEMPTION_TIMER);
 		x->preempt_on = true;
 	}
+}
+
+/* The VMX-preemption timer counts only in guest mode (SDM 25.5.1): it is
+ * loaded right before every entry with what is left until the next device
+ * deadline or the backstop, so time spent in the hypervisor never delays a
+ * guest timer. */
+static inline void vmx_load_timer(struct vmx_vcpu *x, uint64_t now_tsc)
+{
+	uint64_t ticks = x->timer_tsc > now_tsc ? x->timer_tsc - now_tsc : 0;
+
+	/* Never 0: a timer that expires at entry exits before the entry's
+	 * activity state takes effect on some CPUs (Bochs then reports an HLT
+	 * vCPU as active and it would run on without its interrupt). One tick
+	 * later it exits from guest mode like any other expiry. */
+	ticks = (ticks >> vmx_caps.preempt_shift) ?: 1;
+	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
 }
 
 /* After an exit: the injected event reached the CPU; if the exit cut its
@@ -383,10 +391,12 @@ bool vmx_handle_exit(struct vcpu *v)
 	}
 	reason &= 0xffff;
 	x->exit_reason = reason;
-	/* A CPU that leaves the HLT activity state for a virtual interrupt
-	 * by itself (SDM 29.2.2) did so without an exit. */
+	/* While in_hlt only the entry path wakes the vCPU (exit_hlt). Bochs
+	 * saves "active" for an exit taken in the HLT state (an external
+	 * interrupt, the preemption timer): put the state back, or the guest
+	 * would run on past HLT without an interrupt. */
 	if (v->in_hlt && vmread(VMCS_GUEST_ACTIVITY) != EVENT_ACTIVITY_HLT)
-		v->in_hlt = false;
+		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
 	v->rip = vmread(VMCS_GUEST_RIP);
 	/* (VM exits clear the entry interruption info's valid bit.) */
 	vmx_requeue_events(v);
@@ -414,6 +424,7 @@ bool vmx_handle_exit(struct vcpu *v)
 	if (a == VCPU_COMPLETE && x->entry_clean && !v->requests && v->state == VCPU_RUNNING &&
 	    !v->in_hlt && t1 < x->due_tsc) {
 		v->stats.fast++;
+		vmx_load_timer(x, t1);
 		return true;
 	}
 	return false;
@@ -442,6 +453,8 @@ void vmx_vcpu_loop(struct vcpu *v)
 			continue;
 		}
 
+		if (x->preempt_on)
+			vmx_load_timer(x, rdtsc());
 		/* Returns 0 after exits vmx_handle_exit() handled and that need
 		 * the entry path; exits that do not are resumed inside. */
 		int r = vmx_enter(&v->regs, x->launched);

@@ -14,7 +14,8 @@ struct vmx_vcpu {
 	uint32_t proc_ctls;
 	bool preempt_on;	  /* VMX-preemption timer armed in the pin controls */
 	uint64_t due_ns, due_tsc; /* earliest device deadline (guest ns / host TSC) */
-	bool rearm;		  /* the preemption timer fired or must move */
+	uint64_t backstop_tsc;	  /* the latest next exit (10 ms backstop) */
+	uint64_t timer_tsc;	  /* the earlier of due_tsc and backstop_tsc */
 	bool entry_clean;	  /* the last entry path had nothing to do (fast path) */
 	uint64_t cr0_shadow_mask, cr4_shadow_mask; /* host-owned bits */
 	uint32_t exit_reason;
