@@ -222,36 +222,39 @@ static bool words_differ(const uint32_t *x, const uint32_t *y)
 void vapic_prepare_entry(struct vcpu *v)
 {
 	struct vapic *a = vapic_of(v);
-	uint32_t eoi[8];
+	int rvi = 0;
 
 	/* Usually nothing new: the CPU delivers and retires virtual interrupts
 	 * by itself. A racing set_irq kicks the vCPU, so it is seen next time. */
 	if (vapic_irr_empty(a) && !a->regs_dirty && !words_differ(a->lapic.tmr, a->eoi_exit))
 		return;
 	spin_lock(&a->lock);
-	for (int i = 0; i < 8; i++) {
+	/* New vectors into the page's IRR, finding the highest on the way
+	 * (one pass from the top; this is on the interrupt-latency path). */
+	for (int i = 7; i >= 0; i--) {
+		uint32_t w = page_get(a, VLAPIC_IRR + 0x10 * i);
 		if (a->lapic.irr[i]) {
-			page_put(a, VLAPIC_IRR + 0x10 * i,
-				 page_get(a, VLAPIC_IRR + 0x10 * i) | a->lapic.irr[i]);
+			w |= a->lapic.irr[i];
+			page_put(a, VLAPIC_IRR + 0x10 * i, w);
 			a->lapic.irr[i] = 0;
 		}
+		if (!rvi && w)
+			rvi = i * 32 + 31 - __builtin_clz(w);
 	}
 	if (a->regs_dirty) {
 		vapic_push_regs(a);
 		a->regs_dirty = false;
 	}
-	memcpy(eoi, a->lapic.tmr, sizeof(eoi));
-	spin_unlock(&a->lock);
-	if (words_differ(eoi, a->eoi_exit)) {
+	if (words_differ(a->lapic.tmr, a->eoi_exit)) {
 		/* Level-triggered vectors must come back for the IOAPIC's EOI;
 		 * the page shows TMR too (its reads do not exit). */
-		memcpy(a->eoi_exit, eoi, sizeof(eoi));
-		arch_vcpu_eoi_exit_bitmap(v, eoi);
+		memcpy(a->eoi_exit, a->lapic.tmr, sizeof(a->eoi_exit));
+		arch_vcpu_eoi_exit_bitmap(v, a->eoi_exit);
 		for (int i = 0; i < 8; i++)
-			page_put(a, VLAPIC_TMR + 0x10 * i, eoi[i]);
+			page_put(a, VLAPIC_TMR + 0x10 * i, a->eoi_exit[i]);
 	}
-	arch_vcpu_apicv_status(v, (uint8_t)highest_bit(a, VLAPIC_IRR),
-			       (uint8_t)highest_bit(a, VLAPIC_ISR));
+	spin_unlock(&a->lock);
+	arch_vcpu_apicv_status(v, (uint8_t)rvi, (uint8_t)highest_bit(a, VLAPIC_ISR));
 }
 
 bool vapic_virtual_pending(struct vcpu *v)
