@@ -147,7 +147,8 @@ static void vapic_page_written(struct vapic *a, uint32_t offset)
 		a->regs_dirty = true;
 		return;
 	}
-	if (vlapic_peek(&a->lapic, offset, &val))
+	/* (In xAPIC mode the page owns ICR high: vapic_push_regs.) */
+	if ((offset != VLAPIC_ICR_HI || a->vid_x2) && vlapic_peek(&a->lapic, offset, &val))
 		page_put(a, offset, val);
 	if (vlapic_peek(&a->lapic, VLAPIC_ESR, &val))
 		page_put(a, VLAPIC_ESR, val);
@@ -460,6 +461,10 @@ bool vapic_mmio(void *dev, struct vcpu *v, struct dev_access *acc)
 		spin_unlock(&a->lock);
 		return true;
 	}
+	/* An emulated ICR low write (one the CPU did not virtualise) also
+	 * sends to the destination the page's ICR high holds. */
+	if (a->vid && !a->vid_x2 && acc->write && acc->addr == VLAPIC_ICR_LO)
+		vapic_pull_icr_hi(a, vplatform_now(v->vm));
 	bool ok = vlapic_mmio(&a->lapic, acc, vplatform_now(v->vm));
 	a->deadline_stale = true;
 	if (acc->write)
@@ -477,14 +482,9 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset)
 
 	if (!a->vid)
 		return;
-	/* SDM 29.4.3.3: the CPU already stored the value in the page. An ICR
-	 * low write sends to the destination in the page's ICR high, which
-	 * the guest stored without an exit. */
-	if (acc.addr == VLAPIC_ICR_LO) {
-		spin_lock(&a->lock);
-		vapic_pull_icr_hi(a, vplatform_now(v->vm));
-		spin_unlock(&a->lock);
-	}
+	/* SDM 29.4.3.3: the CPU already stored the value in the page (an ICR
+	 * low write takes the destination the guest stored in ICR high without
+	 * an exit: vapic_mmio). */
 	acc.value = page_get(a, offset & 0xff0);
 	vapic_mmio(NULL, v, &acc);
 }

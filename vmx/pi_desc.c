@@ -17,7 +17,7 @@ bool pi_desc_post(struct pi_desc *d, uint8_t vector)
 {
 	__atomic_or_fetch(&d->pir[vector / 64], 1ull << (vector % 64), __ATOMIC_SEQ_CST);
 	uint64_t old = __atomic_fetch_or(&d->ctl, PI_CTL_ON, __ATOMIC_SEQ_CST);
-	return !(old & PI_CTL_ON); /* (Bulkhead never suppresses notifications.) */
+	return !(old & (PI_CTL_ON | PI_CTL_SN));
 }
 
 bool pi_desc_pending(const struct pi_desc *d)

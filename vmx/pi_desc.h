@@ -30,8 +30,9 @@ struct pi_desc {
  * the field hold the 8-bit ID, SDM Table 29-1). */
 void pi_desc_init(struct pi_desc *d, uint8_t vector, uint32_t apic_id, bool x2apic);
 
-/* Posts `vector`. Returns true when the caller must send the notification
- * (ON was clear and notifications are not suppressed). Any CPU. */
+/* Posts `vector`. Returns true when the caller must send the notification:
+ * ON was clear and notifications are not suppressed (SN, set while the
+ * vCPU waits in HLT: the caller kicks it instead). Any CPU. */
 bool pi_desc_post(struct pi_desc *d, uint8_t vector);
 
 /* Whether something is posted and not yet drained. */

@@ -172,6 +172,7 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_GUEST_ACTIVITY, 0);
 	v->in_hlt = false;
+	__atomic_and_fetch(&x->pi.ctl, ~PI_CTL_SN, __ATOMIC_SEQ_CST);
 	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);

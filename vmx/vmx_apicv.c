@@ -112,6 +112,31 @@ bool arch_vcpu_post_interrupt(struct vcpu *t, uint8_t vector)
 	return true;
 }
 
+/* While a vCPU waits in the HLT activity state, posting sets "suppress
+ * notification": senders kick it instead (arch_vcpu_post_interrupt), the
+ * kick exits and the entry path drains and wakes it. So the CPU's own
+ * posted-interrupt processing can never take it out of HLT behind the
+ * entry path's back, which decides with the same inputs (page IRR, ISR,
+ * TPR, IF) the CPU would use at entry. */
+void vmx_hlt_enter(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	__atomic_or_fetch(&x->pi.ctl, PI_CTL_SN, __ATOMIC_SEQ_CST);
+	x->hlt_rip = v->rip + vmread(VMCS_EXIT_INSN_LEN); /* past the HLT */
+	vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
+	v->in_hlt = true;
+}
+
+void vmx_hlt_leave(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
+	v->in_hlt = false;
+	__atomic_and_fetch(&x->pi.ctl, ~PI_CTL_SN, __ATOMIC_SEQ_CST);
+}
+
 bool vmx_drain_posted(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;

@@ -73,15 +73,11 @@ static enum vcpu_action exit_hlt(struct vcpu *v)
 	/* Wait inside the guest: re-enter in the HLT activity state (SDM
 	 * 24.4.2) so the CPU sleeps until an event is injected, a kick
 	 * arrives or the preemption timer fires for the next device deadline;
-	 * only the entry path wakes it (in_hlt is the authority). Without that
-	 * capability, or with the CPU's posted-interrupt processing (which
-	 * would wake it behind the entry path's back), the vCPU waits in the
-	 * host. */
-	struct vmx_vcpu *x = v->arch;
-	if ((vmx_caps.misc & BIT(6)) && !(vmx_caps.has_posted && x->pi_on)) {
-		vmwrite(VMCS_GUEST_ACTIVITY, 1);
-		v->in_hlt = true;
-	} else
+	 * only the entry path wakes it (in_hlt is the authority, see
+	 * vmx_hlt_enter). Without that capability the vCPU waits in the host. */
+	if (vmx_caps.misc & BIT(6))
+		vmx_hlt_enter(v);
+	else
 		v->state = VCPU_HALTED;
 	return VCPU_COMPLETE;
 }
@@ -304,11 +300,10 @@ static enum vcpu_action exit_wbinvd(struct vcpu *v)
 }
 
 /* A device deadline or the 10 ms backstop: the entry path fires what is
- * due and re-arms; this CPU's console gets its turn. */
+ * due, gives this CPU's console its turn and re-arms. */
 static enum vcpu_action exit_preempt_timer(struct vcpu *v)
 {
 	(void)v;
-	cpu_tick();
 	return VCPU_RESTART;
 }
 

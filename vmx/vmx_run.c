@@ -1,6 +1,7 @@
 /* The per-vCPU run loop: prepare the entry, enter, classify the exit,
  * dispatch it, and apply the handler's verdict (complete / restart / stop). */
 #include <arch/x86_64/cpu.h>
+#include <core/console_shell.h>
 #include <core/vm.h>
 #include <arch/x86_64/tsc.h>
 #include <lib/log.h>
@@ -135,10 +136,8 @@ static bool vmx_inject_events(struct vcpu *v)
 			/* A halted vCPU is woken here: not every CPU (Bochs)
 			 * leaves the HLT state for a virtual interrupt at entry. */
 			if (v->in_hlt && vapic_virtual_pending(v) &&
-			    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
-				vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
-				v->in_hlt = false;
-			}
+			    (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF))
+				vmx_hlt_leave(v);
 		} else if (!vapic_irr_empty(a)) {
 			irq = vapic_pending(v);
 			quiet = false; /* a masked vector may become deliverable */
@@ -155,8 +154,7 @@ static bool vmx_inject_events(struct vcpu *v)
 	    !(x->proc_ctls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW))) {
 		/* Nothing owed and nothing waiting: until a kick announces a
 		 * change, exits that complete may resume the guest directly
-		 * (vmx_handle_exit). That needs the preemption timer to keep
-		 * its count across exits. */
+		 * (vmx_handle_exit), which reloads the preemption timer. */
 		x->entry_clean = quiet && x->preempt_on;
 		return true;
 	}
@@ -193,9 +191,8 @@ static bool vmx_inject_events(struct vcpu *v)
 	if (out.clear_nmi_blocking)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, st.interruptibility & ~EVENT_BLOCK_NMI);
 	if (out.leave_hlt) {
-		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_ACTIVE);
+		vmx_hlt_leave(v);
 		v->state = VCPU_RUNNING;
-		v->in_hlt = false;
 	}
 	vmx_set_proc_ctl(x, PROC_INTR_WINDOW, out.need_irq_window);
 	vmx_set_proc_ctl(x, PROC_NMI_WINDOW, out.need_nmi_window);
@@ -228,9 +225,11 @@ static void vmx_arm_timer(struct vcpu *v)
 			deadline = MIN(deadline, vm->plat.deadline);
 		if (deadline != x->due_ns) {
 			x->due_ns = deadline;
-			x->due_tsc = deadline == DEV_NO_DEADLINE
-					 ? UINT64_MAX
-					 : vm->start_tsc + ns_to_tsc(deadline);
+			/* Saturating: a far deadline must not wrap into the past
+			 * (that would exit at every entry). */
+			uint64_t t = deadline == DEV_NO_DEADLINE ? UINT64_MAX : ns_to_tsc(deadline);
+			x->due_tsc =
+			    t > UINT64_MAX - vm->start_tsc ? UINT64_MAX : vm->start_tsc + t;
 		}
 	} else {
 		x->due_tsc = UINT64_MAX; /* no device timers */
@@ -241,8 +240,13 @@ static void vmx_arm_timer(struct vcpu *v)
 	 * console must not depend on an IPI reaching a guest that runs with
 	 * interrupts disabled (Bochs holds such IPIs pending until the guest
 	 * sets IF, although external-interrupt exiting is on). */
-	if (now_tsc >= x->backstop_tsc)
+	if (now_tsc >= x->backstop_tsc) {
+		/* The backstop's purpose, also when a slow-path entry rather
+		 * than the timer's own exit got here first. */
+		if (x->backstop_tsc)
+			cpu_tick();
 		x->backstop_tsc = now_tsc + tsc_hz / 100;
+	}
 	x->timer_tsc = MIN(x->due_tsc, x->backstop_tsc);
 	if (!x->preempt_on) {
 		vmwrite(VMCS_PIN_CTLS, x->pin_ctls | PIN_PREEMPTION_TIMER);
@@ -391,13 +395,17 @@ bool vmx_handle_exit(struct vcpu *v)
 	}
 	reason &= 0xffff;
 	x->exit_reason = reason;
-	/* While in_hlt only the entry path wakes the vCPU (exit_hlt). Bochs
-	 * saves "active" for an exit taken in the HLT state (an external
-	 * interrupt, the preemption timer): put the state back, or the guest
-	 * would run on past HLT without an interrupt. */
-	if (v->in_hlt && vmread(VMCS_GUEST_ACTIVITY) != EVENT_ACTIVITY_HLT)
-		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
 	v->rip = vmread(VMCS_GUEST_RIP);
+	/* While in_hlt only the entry path wakes the vCPU (vmx_hlt_enter).
+	 * Bochs saves "active" for an exit taken in the HLT state (an external
+	 * interrupt, the preemption timer): still at the RIP past HLT, the
+	 * state goes back. Anywhere else the guest ran, so it is awake. */
+	if (v->in_hlt && vmread(VMCS_GUEST_ACTIVITY) != EVENT_ACTIVITY_HLT) {
+		if (v->rip == x->hlt_rip)
+			vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
+		else
+			vmx_hlt_leave(v);
+	}
 	/* (VM exits clear the entry interruption info's valid bit.) */
 	vmx_requeue_events(v);
 

@@ -16,6 +16,7 @@ struct vmx_vcpu {
 	uint64_t due_ns, due_tsc; /* earliest device deadline (guest ns / host TSC) */
 	uint64_t backstop_tsc;	  /* the latest next exit (10 ms backstop) */
 	uint64_t timer_tsc;	  /* the earlier of due_tsc and backstop_tsc */
+	uint64_t hlt_rip;	  /* where a vCPU in the HLT state resumes */
 	bool entry_clean;	  /* the last entry path had nothing to do (fast path) */
 	uint64_t cr0_shadow_mask, cr4_shadow_mask; /* host-owned bits */
 	uint32_t exit_reason;
@@ -26,6 +27,11 @@ int vmx_enter(void *regs, int launched);
 struct vcpu;
 /* Moves posted vectors into the APIC model (vmx/vmx_apicv.c); true if any. */
 bool vmx_drain_posted(struct vcpu *v);
+/* The vCPU waits in the HLT activity state / the entry path wakes it
+ * (vmx/vmx_apicv.c: posted-interrupt notifications are suppressed
+ * meanwhile, so only the entry path can wake it). */
+void vmx_hlt_enter(struct vcpu *v);
+void vmx_hlt_leave(struct vcpu *v);
 void vmx_exit(void);
 
 #endif

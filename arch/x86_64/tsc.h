@@ -15,9 +15,11 @@ static inline uint64_t tsc_to_ns(uint64_t ticks)
 	return (uint64_t)(((unsigned __int128)ticks * tsc_ns_mult) >> 32);
 }
 
+/* Saturates at UINT64_MAX: guests choose far deadlines ("never" as ~0). */
 static inline uint64_t ns_to_tsc(uint64_t ns)
 {
-	return (uint64_t)(((unsigned __int128)ns * tsc_ticks_mult) >> 32);
+	unsigned __int128 t = ((unsigned __int128)ns * tsc_ticks_mult) >> 32;
+	return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 }
 
 /* Measures the TSC against PIT channel 2 (which needs no interrupt). */

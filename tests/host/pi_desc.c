@@ -57,6 +57,14 @@ static void t_post_drain(void **state)
 	assert_true(pi_desc_drain(&d, irr));
 	assert_int_equal(irr[2], 1);
 	assert_false(pi_desc_drain(&d, irr));
+	/* Suppressed notifications: the vector is posted, nobody is told. */
+	d.ctl |= PI_CTL_SN;
+	assert_false(pi_desc_post(&d, 0x41));
+	assert_true(pi_desc_pending(&d));
+	d.ctl &= ~PI_CTL_SN;
+	memset(irr, 0, sizeof(irr));
+	assert_true(pi_desc_drain(&d, irr));
+	assert_int_equal(irr[2], 2);
 	/* NV and NDST survive posting and draining. */
 	assert_int_equal(d.ctl >> PI_CTL_NV_SHIFT & 0xff, 0xf1);
 }
