@@ -128,6 +128,28 @@ static void test_tsc_deadline(void)
 	wrmsr(0x832, 1u << 16);
 }
 
+/* A TSC deadline in the far future ("never", as some guests write ~0)
+ * must simply never fire, and must not keep the CPU exiting: a loop of
+ * 20000 PAUSEs stays cheap. */
+static void test_tsc_deadline_far(void)
+{
+	ticks = 0;
+	wrmsr(0x832, (2u << 17) | VEC_TIMER);
+	__asm__ volatile("mfence" ::: "memory");
+	wrmsr(0x6e0, ~0ull);
+	__asm__ volatile("sti");
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < 20000; i++)
+		__asm__ volatile("pause");
+	uint64_t took = rdtsc() - t0;
+	__asm__ volatile("cli");
+	wrmsr(0x6e0, 0);
+	wrmsr(0x832, 1u << 16);
+	test_check(ticks == 0 && took < 20 * tsc_khz, "lapic-tsc-deadline-far",
+		   "%lu interrupt(s), 20000 PAUSEs took %lu TSC ticks", (unsigned long)ticks,
+		   (unsigned long)took);
+}
+
 static void ioapic_write(uint32_t reg, uint32_t val)
 {
 	*(volatile uint32_t *)0xfec00000ull = reg;
@@ -251,6 +273,7 @@ int guest_main(struct bulkhead_boot_info *bi)
 	test_lapic_periodic_exits();
 	test_lapic_oneshot();
 	test_tsc_deadline();
+	test_tsc_deadline_far();
 	test_sti_hlt();
 	test_mov_ss_shadow();
 	test_cr8();
