@@ -50,6 +50,8 @@ mmio_emulate(struct vcpu *v, const struct vcpu_mmio_exit *x, const struct emul_i
 	/* Port I/O cannot reach here: every port exits before INS/OUTS touch
 	 * memory, so the MMIO path leaves INS/OUTS undecodable. */
 	vcpu_emul_begin(&e, v, x->gpa, false);
+	e.c.exit_linear_valid = x->linear_valid;
+	e.c.exit_linear = x->linear;
 	e.c.walk = &walk;
 	st = emul_fetch_decode(&e.c, &insn);
 	if (st == EMUL_OK)

@@ -188,6 +188,11 @@ struct emul_ctx {
 	 * guest page tables for every access.
 	 */
 	uint64_t exit_gpa;
+	/* The linear address the exit reported with exit_gpa, when it did:
+	 * then the GPA is used only for an operand at exactly that address (an
+	 * instruction another vCPU rewrote meanwhile may access elsewhere). */
+	bool exit_linear_valid;
+	uint64_t exit_linear;
 	uint64_t next_rip;	   /* out: what RIP should become */
 	struct emul_exception exc; /* out: valid for EMUL_EXCEPTION */
 	struct emul_walk *walk;	   /* optional out: the first page's fetch walk */

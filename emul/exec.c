@@ -104,7 +104,8 @@ static enum emul_status mem_resolve(struct emul_ctx *c, const struct emul_insn *
 	l->size = size;
 	l->n1 = (unsigned int)MIN((uint64_t)size, 0x1000 - (la & 0xfff));
 	if (use_exit_gpa && c->exit_gpa != EMUL_GPA_NONE && l->n1 == size &&
-	    (c->exit_gpa & 0xfff) == (la & 0xfff)) {
+	    (c->exit_gpa & 0xfff) == (la & 0xfff) &&
+	    (!c->exit_linear_valid || c->exit_linear == la)) {
 		l->gpa[0] = c->exit_gpa;
 		return EMUL_OK;
 	}

@@ -781,6 +781,16 @@ static void test_exit_gpa_shortcut(void **state)
 	C.exit_gpa = MMIO_GPA + 0x10;
 	assert_int_equal(RUN(0x89, 0x43, 0x10), EMUL_OK);
 	assert_int_equal(M.last_gpa, MMIO_GPA + 0x10);
+	/* With the exit's linear address, only an operand exactly there uses
+	 * the GPA: one at another address (same page offset) is walked. */
+	C.exit_linear_valid = true;
+	C.exit_linear = 0x5555010;
+	assert_int_equal(RUN(0x89, 0x43, 0x10), EMUL_OK);
+	assert_int_equal(M.last_gpa, MMIO_GPA + 0x10);
+	C.exit_linear = 0x6666010;
+	assert_int_equal(RUN(0x89, 0x43, 0x10), EMUL_EXCEPTION);
+	assert_int_equal(C.exc.cr2, 0x5555010);
+	C.exit_linear_valid = false;
 	/* Without it, the walk faults. */
 	C.exit_gpa = EMUL_GPA_NONE;
 	assert_int_equal(RUN(0x89, 0x43, 0x10), EMUL_EXCEPTION);
