@@ -8,9 +8,9 @@
 #define UNDECODABLE_REPORT_MAX 16
 
 /* The decoded-instruction cache's fast path: a cached plain load/store,
- * provided the exit describes the very access it makes (direction, and the
- * page offset of its linear address, which is what the emulator checks
- * before it uses the exit's GPA). */
+ * provided the exit describes the very access it makes (direction, and its
+ * operand's linear address: the conditions under which the full emulator
+ * uses the exit's GPA too). */
 static bool mmio_cached(struct vcpu *v, const struct emul_insn *in, const struct vcpu_mmio_exit *x)
 {
 	bool write = in->dst.type == EMUL_OPND_MEM;
