@@ -107,7 +107,7 @@ bool arch_vcpu_post_interrupt(struct vcpu *t, uint8_t vector)
 	/* A vCPU waiting in the HLT activity state gets an ordinary kick as
 	 * well: the entry path wakes it (not every CPU leaves HLT for a
 	 * virtual interrupt by itself, see vmx_inject_events). */
-	if (t->in_hlt)
+	if (__atomic_load_n(&t->in_hlt, __ATOMIC_SEQ_CST))
 		vcpu_kick(t);
 	return true;
 }
@@ -122,10 +122,12 @@ void vmx_hlt_enter(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
+	/* in_hlt before SN: a sender whose post sees SN then sees in_hlt
+	 * and kicks (both sequentially consistent). */
+	__atomic_store_n(&v->in_hlt, true, __ATOMIC_SEQ_CST);
 	__atomic_or_fetch(&x->pi.ctl, PI_CTL_SN, __ATOMIC_SEQ_CST);
 	x->hlt_rip = v->rip + vmread(VMCS_EXIT_INSN_LEN); /* past the HLT */
 	vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
-	v->in_hlt = true;
 }
 
 void vmx_hlt_leave(struct vcpu *v)
