@@ -489,13 +489,19 @@ void vapic_apic_write(struct vcpu *v, uint32_t offset)
 	vapic_mmio(NULL, v, &acc);
 }
 
+/* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range. */
+static bool vapic_msr_ours(uint32_t msr)
+{
+	return msr == VLAPIC_MSR_APIC_BASE || msr == VLAPIC_MSR_TSC_DEADLINE ||
+	       (msr >= VLAPIC_MSR_BASE && msr <= VLAPIC_MSR_LAST);
+}
+
 bool vapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *value, bool *handled)
 {
 	struct vapic *a = vapic_of(v);
 	bool ok = true;
 
-	*handled = msr == VLAPIC_MSR_APIC_BASE || msr == VLAPIC_MSR_TSC_DEADLINE ||
-		   (msr >= VLAPIC_MSR_BASE && msr <= VLAPIC_MSR_LAST);
+	*handled = vapic_msr_ours(msr);
 	if (!*handled)
 		return false;
 	uint64_t now = vplatform_now(v->vm);
@@ -517,8 +523,7 @@ bool vapic_wrmsr(struct vcpu *v, uint32_t msr, uint64_t value, bool *handled)
 	struct vapic *a = vapic_of(v);
 	bool ok = true;
 
-	*handled = msr == VLAPIC_MSR_APIC_BASE || msr == VLAPIC_MSR_TSC_DEADLINE ||
-		   (msr >= VLAPIC_MSR_BASE && msr <= VLAPIC_MSR_LAST);
+	*handled = vapic_msr_ours(msr);
 	if (!*handled)
 		return false;
 	uint64_t now = vplatform_now(v->vm);

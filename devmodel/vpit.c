@@ -7,6 +7,7 @@
  * CLK load delay is not modelled.
  */
 #include <devmodel/vpit.h>
+#include <lib/muldiv.h>
 
 #include <lib/string.h>
 
@@ -14,28 +15,15 @@
 
 enum { LATCH_NONE, LATCH_LSB, LATCH_MSB, LATCH_WORD };
 
-/* floor(a * b / c), or its ceiling, saturating at UINT64_MAX. Only 64-bit
- * division: the hypervisor links without libgcc's 128-bit __udivti3. */
-static uint64_t muldiv(uint64_t a, uint32_t b, uint32_t c, bool round_up)
-{
-	uint64_t q = a / c, r = a % c, hi, lo;
-
-	if (q && b > UINT64_MAX / q)
-		return UINT64_MAX;
-	hi = q * b;
-	lo = (r * b + (round_up ? c - 1 : 0)) / c;
-	return lo > UINT64_MAX - hi ? UINT64_MAX : hi + lo;
-}
-
 static uint64_t ns_to_tick(uint64_t ns)
 {
-	return muldiv(ns, VPIT_HZ, 1000000000u, false);
+	return muldiv32(ns, VPIT_HZ, 1000000000u, false);
 }
 
 /* First ns at which ns_to_tick() reaches `tick`. */
 static uint64_t tick_to_ns(uint64_t tick)
 {
-	return muldiv(tick, 1000000000u, VPIT_HZ, true);
+	return muldiv32(tick, 1000000000u, VPIT_HZ, true);
 }
 
 static unsigned int ch_mode(const struct vpit_channel *c)

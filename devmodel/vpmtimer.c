@@ -5,19 +5,7 @@
  * and is not modelled here.
  */
 #include <devmodel/vpmtimer.h>
-
-/* floor(a * b / c), or its ceiling, saturating at UINT64_MAX. Only 64-bit
- * division: the hypervisor links without libgcc's 128-bit __udivti3. */
-static uint64_t muldiv(uint64_t a, uint32_t b, uint32_t c, bool round_up)
-{
-	uint64_t q = a / c, r = a % c, hi, lo;
-
-	if (q && b > UINT64_MAX / q)
-		return UINT64_MAX;
-	hi = q * b;
-	lo = (r * b + (round_up ? c - 1 : 0)) / c;
-	return lo > UINT64_MAX - hi ? UINT64_MAX : hi + lo;
-}
+#include <lib/muldiv.h>
 
 void vpmtimer_init(struct vpmtimer *pm, uint16_t port)
 {
@@ -27,7 +15,7 @@ void vpmtimer_init(struct vpmtimer *pm, uint16_t port)
 uint32_t vpmtimer_read(const struct vpmtimer *pm, uint64_t now)
 {
 	(void)pm;
-	return (uint32_t)muldiv(now, VPMTIMER_HZ, 1000000000u, false) & VPMTIMER_MASK;
+	return (uint32_t)muldiv32(now, VPMTIMER_HZ, 1000000000u, false) & VPMTIMER_MASK;
 }
 
 bool vpmtimer_pio(const struct vpmtimer *pm, struct dev_access *acc, uint64_t now)

@@ -8,24 +8,12 @@
  * crystal selections other than 32.768 kHz (any non-reset DV runs).
  */
 #include <devmodel/vrtc.h>
+#include <lib/muldiv.h>
 
 #include <lib/string.h>
 
 #define NS_PER_SEC 1000000000ull
 #define NEVER INT64_MAX
-
-/* floor(a * b / c), or its ceiling, saturating at UINT64_MAX. Only 64-bit
- * division: the hypervisor links without libgcc's 128-bit __udivti3. */
-static uint64_t muldiv(uint64_t a, uint32_t b, uint32_t c, bool round_up)
-{
-	uint64_t q = a / c, r = a % c, hi, lo;
-
-	if (q && b > UINT64_MAX / q)
-		return UINT64_MAX;
-	hi = q * b;
-	lo = (r * b + (round_up ? c - 1 : 0)) / c;
-	return lo > UINT64_MAX - hi ? UINT64_MAX : hi + lo;
-}
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -185,7 +173,7 @@ static uint64_t rtc_period32(const struct vrtc *rtc)
 
 static uint64_t periodic_index(const struct vrtc *rtc, uint64_t now)
 {
-	return muldiv(now, 32768, NS_PER_SEC, false) / rtc_period32(rtc);
+	return muldiv32(now, 32768, NS_PER_SEC, false) / rtc_period32(rtc);
 }
 
 /* -1: don't care, -2: can never match, else the binary value. */
@@ -503,7 +491,7 @@ uint64_t vrtc_next_deadline(const struct vrtc *rtc)
 	}
 	p = rtc_period32(rtc);
 	if ((b & VRTC_B_PIE) && !(c & VRTC_C_PF) && p && !rtc_div_reset(rtc)) {
-		best = MIN(best, muldiv((rtc->pf_seen + 1) * p, NS_PER_SEC, 32768, true));
+		best = MIN(best, muldiv32((rtc->pf_seen + 1) * p, NS_PER_SEC, 32768, true));
 	}
 	return best;
 }

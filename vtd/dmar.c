@@ -5,6 +5,7 @@
  * assembled byte by byte.
  */
 #include <vtd/dmar.h>
+#include <lib/bytes.h>
 
 #include <stdarg.h>
 #include <lib/fmt.h>
@@ -31,21 +32,6 @@ struct parser {
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 __attribute__((format(printf, 2, 3))) static void warn(struct parser *ps, const char *fmt, ...)
 {

@@ -6,6 +6,7 @@
  * so they are assembled byte by byte.
  */
 #include <arch/x86_64/acpi.h>
+#include <lib/bytes.h>
 
 #include <stdarg.h>
 #include <lib/fmt.h>
@@ -23,21 +24,6 @@ struct parser {
 	const struct acpi_io *io;
 	struct acpi_platform *out;
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 uint8_t acpi_checksum(const void *p, size_t len)
 {

@@ -6,50 +6,17 @@
 #include <core/hypercall.h>
 #include <lib/types.h>
 
-static inline void outb(uint16_t port, uint8_t v)
+/* Port I/O, MSRs, RDTSC, control registers: the hypervisor's own helpers. */
+#include <arch/x86_64/cpu.h>
+
+/* CPUID into r[0..3] = EAX, EBX, ECX, EDX. */
+static inline void cpuid_words(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid"
-			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(sub));
-}
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr"
-			 :
-			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-			 : "memory");
+	struct cpuid_regs c = cpuid(leaf, sub);
+	r[0] = c.eax;
+	r[1] = c.ebx;
+	r[2] = c.ecx;
+	r[3] = c.edx;
 }
 static inline long hypercall(long nr, long a0, long a1)
 {

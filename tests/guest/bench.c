@@ -23,7 +23,7 @@ static uint64_t bench_cpuid(void)
 	uint64_t total = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t t0 = rdtsc();
-		cpuid(0, 0, r);
+		cpuid_words(0, 0, r);
 		total += rdtsc() - t0;
 	}
 	return total / ROUNDS - rdtsc_pair();

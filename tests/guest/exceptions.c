@@ -26,8 +26,6 @@
 #define EXC_DF 8
 #define EXC_GP 13
 #define EXC_PF 14
-#define CR4_VMXE (1ull << 13)
-#define CR4_OSXSAVE (1ull << 18)
 
 static uint64_t count0;
 
@@ -57,20 +55,6 @@ static void expect_none(const char *name, bool ok, const char *what, uint64_t va
 	test_check(n == 0 && ok, name, "%lu exception(s) (last vector %lu error 0x%lx), %s 0x%lx",
 		   (unsigned long)n, (unsigned long)exc_last.vector, (unsigned long)exc_last.error,
 		   what, (unsigned long)val);
-}
-
-static inline uint64_t read_cr4(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static inline uint64_t read_cr2(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
 }
 
 static void test_msrs(void)
@@ -127,7 +111,7 @@ static void test_xsetbv(void)
 
 	/* CR4.OSXSAVE is clear at entry: XSETBV is #UD whether or not the CPU
 	 * has XSAVE. */
-	cpuid(1, 0, r);
+	cpuid_words(1, 0, r);
 	bool has_xsave = r[2] & BIT(26);
 	test_check(!(read_cr4() & CR4_OSXSAVE) && !(r[2] & BIT(27)), "cpuid-osxsave-clear",
 		   "CR4 0x%lx, CPUID.1:ECX 0x%x", (unsigned long)read_cr4(), r[2]);
@@ -144,7 +128,7 @@ static void test_xsetbv(void)
 	uint64_t cr4 = read_cr4() | CR4_OSXSAVE;
 	expect_begin();
 	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
-	cpuid(1, 0, r);
+	cpuid_words(1, 0, r);
 	test_check(exc_last.count == count0 && (read_cr4() & CR4_OSXSAVE) && (r[2] & BIT(27)),
 		   "cpuid-osxsave-follows-cr4", "%lu exception(s), CR4 0x%lx, CPUID.1:ECX 0x%x",
 		   (unsigned long)(exc_last.count - count0), (unsigned long)read_cr4(), r[2]);
@@ -226,7 +210,7 @@ static void test_vmx(void)
 		   (unsigned long)read_cr4());
 
 	uint32_t r[4];
-	cpuid(1, 0, r);
+	cpuid_words(1, 0, r);
 	test_check(!(r[2] & BIT(5)) && (r[2] & BIT(31)), "cpuid-vmx-clear-hypervisor-set",
 		   "CPUID.1:ECX = 0x%x", r[2]);
 }

@@ -60,13 +60,6 @@ static inline uint16_t inw(uint16_t port)
 	return v;
 }
 
-static inline uint64_t read_cr2(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
 /* Whether [p, p+n) all holds `v`. */
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 {

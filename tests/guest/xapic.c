@@ -203,7 +203,7 @@ static void test_identity(void)
 		   "apic-base-msr", "IA32_APIC_BASE = 0x%lx", (unsigned long)base);
 
 	uint32_t r[4];
-	cpuid(1, 0, r);
+	cpuid_words(1, 0, r);
 	uint32_t id = apic_rd(APIC_ID);
 	test_check(id >> 24 == 0 && id >> 24 == r[1] >> 24, "apic-id",
 		   "ID register 0x%x, CPUID.1:EBX 0x%x", id, r[1]);
@@ -377,7 +377,7 @@ static void test_timer_masked(void)
 static void test_tsc_deadline(void)
 {
 	uint32_t r[4];
-	cpuid(1, 0, r);
+	cpuid_words(1, 0, r);
 	if (!(r[2] & (1u << 24))) {
 		test_check(false, "tsc-deadline", "CPUID.1:ECX[24] (TSC-deadline) is clear");
 		return;
@@ -412,7 +412,7 @@ static void ap_main(void *arg)
 	idt_reload();
 	__atomic_fetch_add(&ap_entries, 1, __ATOMIC_RELAXED);
 	uint32_t r[4];
-	cpuid(1, 0, r);
+	cpuid_words(1, 0, r);
 	ap_cpuid_ebx = r[1];
 	ap_base = rdmsr(0x1b);
 	ap_idreg = apic_rd(APIC_ID);

@@ -15,22 +15,13 @@
 #include <arch/x86_64/acpi.h>
 #include <core/guest_acpi.h>
 #include <tests/host/acpi_fakemem.h>
+#include <lib/bytes.h>
 
 #define GPA 0x000E0000ull
 #define BUFSZ 8192
 
 static uint8_t buf[BUFSZ];
 static struct acpi_platform P;
-
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static struct guest_acpi_config base_cfg(void)
 {
