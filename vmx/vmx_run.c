@@ -383,8 +383,8 @@ bool vmx_handle_exit(struct vcpu *v)
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
 	x->launched = true;
-	x->exit_reason = reason;
 	if (reason & BIT(31)) {
+		x->exit_reason = reason;
 		event_entry_failed(&v->events);
 		vmx_dump_state(v, "VM entry failed");
 		vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
