@@ -9,26 +9,21 @@
 
 /* Everything but the UART, kept out of line so the UART's path (a guest's
  * console, polled a byte at a time) needs no big stack frame. */
-static __attribute__((noinline)) enum vcpu_action
-io_other(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint64_t *value)
+static __attribute__((noinline)) enum vcpu_action io_other(struct vcpu *v, struct dev_access *acc)
 {
 	struct vm *vm = v->vm;
 	uint32_t devs = vm->cfg->devices;
-	struct dev_access acc = {
-		.addr = port, .size = (uint8_t)size, .write = !in, .value = *value
-	};
+	uint16_t port = (uint16_t)acc->addr;
 
-	if ((devs & DEV_PLATFORM) && vplatform_pio(vm, v, &acc)) {
-		*value = acc.value;
+	if ((devs & DEV_PLATFORM) && vplatform_pio(vm, v, acc))
 		return VCPU_COMPLETE;
-	}
-	if ((devs & DEV_DEBUG_EXIT) && port == DEBUG_EXIT_PORT && !in) {
-		uint32_t status = (uint32_t)*value;
+	if ((devs & DEV_DEBUG_EXIT) && port == DEBUG_EXIT_PORT && acc->write) {
+		uint32_t status = (uint32_t)acc->value;
 		vm_stop(vm, status != 0, "guest wrote 0x%x to the exit port 0xf4", status);
 		return VCPU_STOP;
 	}
-	if (in)
-		*value = ~0ull;
+	if (!acc->write)
+		acc->value = ~0ull;
 	/* Each port is reported once, and a port scan at most IO_REPORT_MAX
 	 * times, so a guest cannot flood the shared console. */
 	if (!(vm->io_logged[port / 8] & (1u << (port % 8)))) {
@@ -36,7 +31,7 @@ io_other(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint64_t *va
 		if (vm->io_reports < IO_REPORT_MAX)
 			log_info("guest \"%s\": unclaimed I/O port 0x%x %s (reads all-ones, writes "
 				 "dropped; reported once)",
-				 vm->cfg->name, port, in ? "read" : "written");
+				 vm->cfg->name, port, acc->write ? "written" : "read");
 		else if (vm->io_reports == IO_REPORT_MAX)
 			log_info("guest \"%s\": more unclaimed I/O ports; no longer reported",
 				 vm->cfg->name);
@@ -45,21 +40,16 @@ io_other(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint64_t *va
 	return VCPU_COMPLETE;
 }
 
-enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
-				uint64_t *value)
+enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
 {
 	struct vm *vm = v->vm;
 
-	if ((vm->cfg->devices & DEV_UART0) && (uint16_t)(port - 0x3f8) < 8) {
-		struct dev_access acc = {
-			.addr = port, .size = (uint8_t)size, .write = !in, .value = *value
-		};
+	if ((vm->cfg->devices & DEV_UART0) && (uint16_t)(acc->addr - VUART0_BASE) < 8) {
 		/* The vCPUs of one guest share its UART and console line. */
 		spin_lock(&vm->lock);
-		vuart_pio(&vm->uart, &acc);
+		vuart_pio(&vm->uart, acc);
 		spin_unlock(&vm->lock);
-		*value = acc.value;
 		return VCPU_COMPLETE;
 	}
-	return io_other(v, port, size, in, value);
+	return io_other(v, acc);
 }

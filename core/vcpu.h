@@ -10,6 +10,7 @@
 #ifndef CORE_VCPU_H
 #define CORE_VCPU_H
 #include <core/event.h>
+#include <devmodel/dev.h>
 #include <emul/icache.h>
 #include <lib/types.h>
 
@@ -162,8 +163,9 @@ unsigned int arch_vcpu_cpl(struct vcpu *v);
 
 /* Handlers the VMX layer calls, vendor-neutral. */
 enum vcpu_action vcpu_handle_cpuid(struct vcpu *v);
-enum vcpu_action vcpu_handle_io(struct vcpu *v, uint16_t port, unsigned int size, bool in,
-				uint64_t *value);
+/* A port access (addr = port; a read fills value): the guest's devices, or
+ * all-ones and dropped writes for unclaimed ports. */
+enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc);
 enum vcpu_action vcpu_handle_hypercall(struct vcpu *v);
 /* CR8, the task priority: the local APIC's TPR[7:4], or a plain register
  * for guests without platform devices (core/vapic.c). */

@@ -71,11 +71,12 @@ static int emul_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t
 static int emul_pio(void *ctx, uint16_t port, uint8_t size, bool in, uint64_t *value)
 {
 	struct vcpu_emul *e = ctx;
-	enum vcpu_action a;
+	struct dev_access acc = {
+		.addr = port, .size = size, .write = !in, .value = in ? 0 : *value
+	};
+	enum vcpu_action a = vcpu_handle_io(e->v, &acc);
 
-	if (in)
-		*value = 0;
-	a = vcpu_handle_io(e->v, port, size, in, value);
+	*value = acc.value;
 	if (a == VCPU_COMPLETE)
 		return 0;
 	e->pio_action = a;

@@ -318,7 +318,7 @@ static bool vm_setup(struct vm *vm, unsigned int id, const struct guest_config *
 
 	guest_console_init(&vm->console, cfg->name);
 	struct irq_sink uart_irq = { vm_uart_irq, vm };
-	vuart_init(&vm->uart, 0x3f8, 4, vm_uart_tx, vm,
+	vuart_init(&vm->uart, VUART0_BASE, VUART0_IRQ, vm_uart_tx, vm,
 		   (cfg->devices & DEV_PLATFORM) ? &uart_irq : NULL);
 	vm->nvcpus = cfg->ncpus;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {

@@ -20,6 +20,9 @@ enum vm_state {
 
 /* A guest that keeps crashing is left stopped after this many restarts. */
 #define VM_MAX_RESTARTS 10
+/* DEV_UART0: a 16550 at COM1's ports and ISA IRQ. */
+#define VUART0_BASE 0x3f8
+#define VUART0_IRQ 4
 
 struct vm {
 	unsigned int id;

@@ -75,7 +75,9 @@ bool vuart_rx(struct vuart *u, uint8_t byte)
 	return true;
 }
 
-static uint8_t vuart_read(struct vuart *u, unsigned int reg)
+/* Out of line (as vuart_write): vuart_pio, on the exit path, stays a leaf
+ * without a frame. */
+static __attribute__((noinline)) uint8_t vuart_read(struct vuart *u, unsigned int reg)
 {
 	uint8_t v = 0;
 
@@ -87,6 +89,7 @@ static uint8_t vuart_read(struct vuart *u, unsigned int reg)
 			v = u->rx[u->rx_head];
 			u->rx_head = (u->rx_head + 1) % VUART_FIFO;
 			u->rx_count--;
+			vuart_update_irq(u);
 		}
 		break;
 	case REG_IER:
@@ -94,8 +97,10 @@ static uint8_t vuart_read(struct vuart *u, unsigned int reg)
 	case REG_IIR_FCR:
 		v = vuart_iir(u);
 		/* Reading IIR while it reports THRE acknowledges that interrupt. */
-		if ((v & 0x0f) == IIR_THRE)
+		if ((v & 0x0f) == IIR_THRE) {
 			u->thre_pending = false;
+			vuart_update_irq(u);
+		}
 		break;
 	case REG_LCR:
 		return u->lcr;
@@ -116,7 +121,7 @@ static uint8_t vuart_read(struct vuart *u, unsigned int reg)
 	return v;
 }
 
-static void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
+static __attribute__((noinline)) void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
 {
 	switch (reg) {
 	case REG_RBR_THR:
@@ -165,14 +170,13 @@ static void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
 
 bool vuart_pio(struct vuart *u, struct dev_access *acc)
 {
-	if (acc->addr < u->base || acc->addr >= u->base + 8u)
+	uint64_t reg = acc->addr - u->base; /* wraps when below the base */
+
+	if (reg >= 8)
 		return false;
-	unsigned int reg = (unsigned int)(acc->addr - u->base);
-	if (acc->write) {
-		vuart_write(u, reg, (uint8_t)acc->value);
-	} else {
-		acc->value = vuart_read(u, reg);
-		vuart_update_irq(u);
-	}
+	if (acc->write)
+		vuart_write(u, (unsigned int)reg, (uint8_t)acc->value);
+	else /* only RBR and IIR reads have side effects; they update the line */
+		acc->value = vuart_read(u, (unsigned int)reg);
 	return true;
 }

@@ -18,8 +18,6 @@
 #include <vmx/vmx_ops.h>
 #include <vmx/vmx_vcpu.h>
 
-static enum vcpu_action exit_unexpected(struct vcpu *v);
-
 static enum vcpu_action exit_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
@@ -30,7 +28,7 @@ static enum vcpu_action exit_exception_nmi(struct vcpu *v)
 			 v->vm->cfg->name);
 		return VCPU_RESTART;
 	}
-	return exit_unexpected(v);
+	return vmx_exit_unexpected(v);
 }
 
 static enum vcpu_action exit_external_intr(struct vcpu *v)
@@ -57,6 +55,9 @@ static enum vcpu_action exit_hlt(struct vcpu *v)
 {
 	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
 	struct vm *vm = v->vm;
+
+	/* The vCPU's own state changes without a kick: the entry path runs. */
+	((struct vmx_vcpu *)v->arch)->entry_clean = false;
 	if (!(rflags & RFLAGS_IF) && !event_queue_pending(&v->events)) {
 		/* Only an NMI, INIT or SIPI from another vCPU can wake it. When
 		 * no vCPU of the guest is left running, the guest is done. */
@@ -89,27 +90,28 @@ static enum vcpu_action exit_vmcall(struct vcpu *v)
 
 static enum vcpu_action exit_io(struct vcpu *v)
 {
-	uint64_t q = vmread(VMCS_EXIT_QUAL);
+	uint32_t q = (uint32_t)vmread(VMCS_EXIT_QUAL);
 	unsigned int size = (q & 7) + 1;
-	bool in = q & BIT(3), string = q & BIT(4);
-	uint16_t port = (uint16_t)(q >> 16);
 
 	/* Qualification (SDM Vol. 3C, "Exit Qualification for I/O Instructions"):
-	 * size - 1 in bits 2:0 (2 is unused), IN in bit 3, string in bit 4. */
-	if (size != 1 && size != 2 && size != 4)
-		return exit_unexpected(v);
-	if (string)
-		return vcpu_handle_string_io(v, port, size, in);
-	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
-	uint64_t value = in ? 0 : v->regs.gpr[R_RAX] & mask;
-	enum vcpu_action a = vcpu_handle_io(v, port, size, in, &value);
-	if (in && a == VCPU_COMPLETE) {
-		/* IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
-		if (size == 4)
-			v->regs.gpr[R_RAX] = value & mask;
-		else
-			v->regs.gpr[R_RAX] = (v->regs.gpr[R_RAX] & ~mask) | (value & mask);
-	}
+	 * size - 1 in bits 2:0 (2 is unused), IN in bit 3, string in bit 4,
+	 * the port in bits 31:16. */
+	if (size == 3 || size > 4)
+		return vmx_exit_unexpected(v);
+	if (q & BIT(4))
+		return vcpu_handle_string_io(v, (uint16_t)(q >> 16), size, q & BIT(3));
+	uint64_t mask = dev_size_mask((uint8_t)size);
+	uint64_t *rax = &v->regs.gpr[R_RAX];
+	struct dev_access acc = {
+		.addr = q >> 16, .size = (uint8_t)size, .write = !(q & BIT(3)), .value = *rax & mask
+	};
+	if (acc.write)
+		return vcpu_handle_io(v, &acc);
+	acc.value = 0;
+	enum vcpu_action a = vcpu_handle_io(v, &acc);
+	/* IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
+	if (a == VCPU_COMPLETE)
+		*rax = size == 4 ? (acc.value & mask) : (*rax & ~mask) | (acc.value & mask);
 	return a;
 }
 
@@ -211,7 +213,7 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 		vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~8ull);
 		return VCPU_COMPLETE;
 	}
-	return exit_unexpected(v);
+	return vmx_exit_unexpected(v);
 }
 
 /* Guest RAM is mapped in full, so an EPT violation is an access outside it:
@@ -352,7 +354,7 @@ static enum vcpu_action exit_window(struct vcpu *v)
 	return VCPU_RESTART;
 }
 
-static enum vcpu_action exit_unexpected(struct vcpu *v)
+enum vcpu_action vmx_exit_unexpected(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 	vmx_dump_state(v, "unexpected VM exit");
@@ -430,13 +432,6 @@ const char *vmx_exit_name(uint32_t reason)
 	if (reason < EXIT_REASON_MAX && vmx_exit_table[reason].name)
 		return vmx_exit_table[reason].name;
 	return "unknown";
-}
-
-enum vcpu_action vmx_dispatch_exit(struct vcpu *v, uint32_t reason)
-{
-	if (reason >= EXIT_REASON_MAX || !vmx_exit_table[reason].handler)
-		return exit_unexpected(v);
-	return vmx_exit_table[reason].handler(v);
 }
 
 const char *arch_exit_reason_name(unsigned int reason)

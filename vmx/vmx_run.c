@@ -271,11 +271,10 @@ static inline void vmx_load_timer(struct vmx_vcpu *x, uint64_t now_tsc)
 }
 
 /* After an exit: the injected event reached the CPU; if the exit cut its
- * delivery short (SDM 27.2.4), it goes back into the queue. */
-static void vmx_requeue_events(struct vcpu *v)
+ * delivery short (SDM 27.2.4), it goes back into the queue. Out of line:
+ * most exits have neither. */
+static __attribute__((noinline)) void vmx_requeue_events(struct vcpu *v, uint32_t idt)
 {
-	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
-
 	if (v->events.inflight != EVENT_SRC_NONE)
 		event_injected(&v->events);
 	if (!(idt & INTR_INFO_VALID))
@@ -372,67 +371,95 @@ static void vcpu_idle(struct vcpu *v)
 	irq_disable();
 }
 
+static __attribute__((noinline, cold)) bool vmx_entry_failed(struct vcpu *v, uint32_t reason)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	x->exit_reason = reason;
+	event_entry_failed(&v->events);
+	vmx_dump_state(v, "VM entry failed");
+	vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
+		vmx_exit_name(reason & 0xffff),
+		(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST ? vmx_diagnose_guest_state()
+							   : "see the SDM, 26.4");
+	return false;
+}
+
+/* While in_hlt only the entry path wakes the vCPU (vmx_hlt_enter). Bochs
+ * saves "active" for an exit taken in the HLT state (an external interrupt,
+ * the preemption timer): still at the RIP past HLT, the state goes back.
+ * Anywhere else the guest ran, so it is awake. */
+static __attribute__((noinline)) void vmx_hlt_check(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (vmread(VMCS_GUEST_ACTIVITY) == EVENT_ACTIVITY_HLT)
+		return;
+	if (v->rip == x->hlt_rip)
+		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
+	else
+		vmx_hlt_leave(v);
+}
+
+/* VCPU_COMPLETE: RIP moves to the next instruction (the handler's next_rip
+ * when it set one), and an STI / MOV SS shadow ends with it. */
+static inline void vmx_complete(struct vcpu *v)
+{
+	uint64_t rip = v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
+
+	v->next_rip_set = false;
+	v->rip = rip;
+	vmwrite(VMCS_GUEST_RIP, rip);
+	uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	uint32_t after = intr;
+	event_after_emulation(&after);
+	if (after != intr)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, after);
+}
+
 /* Called by the exit stub (vmx_entry.asm) with the guest's GPRs saved:
  * handles the exit completely. Returns true to resume the guest at once,
- * false to return to vmx_vcpu_loop for the entry path. */
+ * false to return to vmx_vcpu_loop for the entry path. This runs on every
+ * exit, so everything rare is out of line. */
 bool vmx_handle_exit(struct vcpu *v);
 bool vmx_handle_exit(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
-	uint64_t t0 = rdtsc();
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 
-	x->launched = true;
-	if (reason & BIT(31)) {
-		x->exit_reason = reason;
-		event_entry_failed(&v->events);
-		vmx_dump_state(v, "VM entry failed");
-		vm_stop(v->vm, true, "VM entry failed (exit reason %u, %s): %s", reason & 0xffff,
-			vmx_exit_name(reason & 0xffff),
-			(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST ? vmx_diagnose_guest_state()
-								   : "see the SDM, 26.4");
-		return false;
-	}
-	reason &= 0xffff;
-	x->exit_reason = reason;
+	/* Only the vCPU pointer stays in a register across the handler:
+	 * fewer callee-saved registers to save on every exit. */
+	x->exit_t0 = (uint32_t)rdtsc();
+	if (reason & BIT(31))
+		return vmx_entry_failed(v, reason);
+	x->exit_reason = reason & 0xffff;
 	v->rip = vmread(VMCS_GUEST_RIP);
-	/* While in_hlt only the entry path wakes the vCPU (vmx_hlt_enter).
-	 * Bochs saves "active" for an exit taken in the HLT state (an external
-	 * interrupt, the preemption timer): still at the RIP past HLT, the
-	 * state goes back. Anywhere else the guest ran, so it is awake. */
-	if (v->in_hlt && vmread(VMCS_GUEST_ACTIVITY) != EVENT_ACTIVITY_HLT) {
-		if (v->rip == x->hlt_rip)
-			vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
-		else
-			vmx_hlt_leave(v);
-	}
+	if (v->in_hlt)
+		vmx_hlt_check(v);
 	/* (VM exits clear the entry interruption info's valid bit.) */
-	vmx_requeue_events(v);
+	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	if ((idt & INTR_INFO_VALID) || v->events.inflight != EVENT_SRC_NONE)
+		vmx_requeue_events(v, idt);
 
-	enum vcpu_action a = vmx_dispatch_exit(v, reason);
-	if (a == VCPU_COMPLETE) {
-		v->rip = v->next_rip_set ? v->next_rip : v->rip + vmread(VMCS_EXIT_INSN_LEN);
-		v->next_rip_set = false;
-		vmwrite(VMCS_GUEST_RIP, v->rip);
-		/* The instruction retired: an STI / MOV SS shadow ends. */
-		uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
-		uint32_t after = intr;
-		event_after_emulation(&after);
-		if (after != intr)
-			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, after);
-	}
+	enum vcpu_action a = vmx_dispatch_exit(v, reason & 0xffff);
+	if (a == VCPU_COMPLETE)
+		vmx_complete(v);
 	uint64_t t1 = rdtsc();
+	x = v->arch;
+	reason = x->exit_reason;
 	if (reason < VCPU_EXIT_STATS) {
 		v->stats.exits[reason]++;
-		v->stats.ticks[reason] += t1 - t0;
+		v->stats.ticks[reason] += (uint32_t)t1 - x->exit_t0;
 	}
 	v->stats.total++;
 	/* The fast path: the last entry was clean and nothing was announced
-	 * since; HLT changes the vCPU's own state without a kick. */
-	if (a == VCPU_COMPLETE && x->entry_clean && !v->requests && v->state == VCPU_RUNNING &&
-	    !v->in_hlt && t1 < x->due_tsc) {
+	 * since (HLT clears entry_clean itself), and neither a device deadline
+	 * nor the backstop is due. The preemption timer is reloaded with what
+	 * is left; that is at most the 10 ms backstop, so it fits in 32 bits. */
+	if (a == VCPU_COMPLETE && x->entry_clean && !v->requests && t1 < x->timer_tsc) {
 		v->stats.fast++;
-		vmx_load_timer(x, t1);
+		uint64_t ticks = (x->timer_tsc - t1) >> vmx_caps.preempt_shift;
+		vmwrite(VMCS_PREEMPTION_TIMER, ticks ?: 1);
 		return true;
 	}
 	return false;
@@ -466,6 +493,8 @@ void vmx_vcpu_loop(struct vcpu *v)
 		/* Returns 0 after exits vmx_handle_exit() handled and that need
 		 * the entry path; exits that do not are resumed inside. */
 		int r = vmx_enter(&v->regs, x->launched);
+		if (!r)
+			x->launched = true; /* an exit came back */
 		if (r) {
 			if (r == 2)
 				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction "
