@@ -88,30 +88,37 @@ static enum vcpu_action exit_vmcall(struct vcpu *v)
 	return vcpu_handle_hypercall(v);
 }
 
-static enum vcpu_action exit_io(struct vcpu *v)
+/* String I/O, and sizes the qualification never reports. */
+static __attribute__((noinline)) enum vcpu_action exit_io_other(struct vcpu *v, uint32_t q)
 {
-	uint32_t q = (uint32_t)vmread(VMCS_EXIT_QUAL);
 	unsigned int size = (q & 7) + 1;
 
+	if (size == 3 || size > 4)
+		return vmx_exit_unexpected(v);
+	return vcpu_handle_string_io(v, (uint16_t)(q >> 16), size, q & BIT(3));
+}
+
+static enum vcpu_action exit_io(struct vcpu *v)
+{
 	/* Qualification (SDM Vol. 3C, "Exit Qualification for I/O Instructions"):
 	 * size - 1 in bits 2:0 (2 is unused), IN in bit 3, string in bit 4,
 	 * the port in bits 31:16. */
-	if (size == 3 || size > 4)
-		return vmx_exit_unexpected(v);
-	if (q & BIT(4))
-		return vcpu_handle_string_io(v, (uint16_t)(q >> 16), size, q & BIT(3));
-	uint64_t mask = dev_size_mask((uint8_t)size);
+	uint32_t q = (uint32_t)vmread(VMCS_EXIT_QUAL);
 	uint64_t *rax = &v->regs.gpr[R_RAX];
-	struct dev_access acc = {
-		.addr = q >> 16, .size = (uint8_t)size, .write = !(q & BIT(3)), .value = *rax & mask
-	};
-	if (acc.write)
+
+	if ((q & (BIT(4) | BIT(2))) || (q & 3) == 2)
+		return exit_io_other(v, q);
+	struct dev_access acc = { .addr = q >> 16, .size = (uint8_t)((q & 3) + 1) };
+	uint64_t mask = dev_size_mask(acc.size);
+	if (!(q & BIT(3))) {
+		acc.write = true;
+		acc.value = *rax & mask;
 		return vcpu_handle_io(v, &acc);
-	acc.value = 0;
+	}
 	enum vcpu_action a = vcpu_handle_io(v, &acc);
 	/* IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
 	if (a == VCPU_COMPLETE)
-		*rax = size == 4 ? (acc.value & mask) : (*rax & ~mask) | (acc.value & mask);
+		*rax = acc.size == 4 ? (acc.value & mask) : (*rax & ~mask) | (acc.value & mask);
 	return a;
 }
 
