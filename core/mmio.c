@@ -20,12 +20,8 @@ int mmio_register(struct mmio_map *m, uint64_t base, uint64_t size, mmio_handler
 	return 0;
 }
 
-const struct mmio_region *mmio_lookup(const struct mmio_map *m, uint64_t gpa, unsigned int *hint)
+const struct mmio_region *mmio_search(const struct mmio_map *m, uint64_t gpa, unsigned int *hint)
 {
-	/* Guests hammer one device at a time (APIC EOIs, a timer's counter):
-	 * the last hit answers most lookups without a search. */
-	if (*hint < m->n && gpa - m->r[*hint].base < m->r[*hint].size)
-		return &m->r[*hint];
 	unsigned int lo = 0, hi = m->n;
 	while (lo < hi) {
 		unsigned int mid = (lo + hi) / 2;

@@ -36,7 +36,18 @@ struct mmio_map {
 /* Returns 0, or -1 when the region overlaps another or the map is full. */
 int mmio_register(struct mmio_map *m, uint64_t base, uint64_t size, mmio_handler_t handler,
 		  void *dev, const char *name);
-/* Finds the region holding gpa; *hint is the caller's last-hit index. */
-const struct mmio_region *mmio_lookup(const struct mmio_map *m, uint64_t gpa, unsigned int *hint);
+/* The binary search of mmio_lookup (a miss of the last-hit index). */
+const struct mmio_region *mmio_search(const struct mmio_map *m, uint64_t gpa, unsigned int *hint);
+
+/* Finds the region holding gpa; *hint is the caller's last-hit index.
+ * Guests hammer one device at a time (APIC EOIs, a timer's counter): the
+ * last hit answers most lookups, inline. */
+static inline const struct mmio_region *mmio_lookup(const struct mmio_map *m, uint64_t gpa,
+						    unsigned int *hint)
+{
+	if (*hint < m->n && gpa - m->r[*hint].base < m->r[*hint].size)
+		return &m->r[*hint];
+	return mmio_search(m, gpa, hint);
+}
 
 #endif

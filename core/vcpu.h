@@ -182,13 +182,7 @@ void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st);
 /* An access to guest-physical `gpa` outside RAM (core/vcpu_mmio.c), with
  * what the exit said about it: direction and, when known, the linear
  * address the instruction used. */
-struct vcpu_mmio_exit {
-	uint64_t gpa;
-	bool write;
-	bool linear_valid;
-	uint64_t linear;
-};
-enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct vcpu_mmio_exit *x);
+enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct emul_mmio_exit *x);
 /* The decoded-instruction cache's key for the vCPU's current RIP and mode
  * (arch hook; a few register reads, no GPR copy). */
 void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k);

@@ -33,23 +33,14 @@ const volatile void *vcpu_ram_ptr(void *ctx, uint64_t gpa, size_t len)
 	return vm_gpa_to_hva(((struct vcpu *)ctx)->vm, gpa, len);
 }
 
-/* A device region's handler, or the all-ones/drop rule for unclaimed GPAs
- * (rate-limited report), so every access outside RAM is handled. */
-int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+/* No region, or the device refused the access: reads see all-ones, writes
+ * are dropped; an unclaimed address is reported (rate-limited). */
+static __attribute__((noinline)) int mmio_unclaimed(struct vcpu *v, uint64_t gpa, uint8_t size,
+						    bool write, uint64_t *value, bool claimed)
 {
-	struct vcpu *v = ctx;
 	struct vm *vm = v->vm;
-	const struct mmio_region *r = mmio_lookup(&vm->mmio, gpa, &v->mmio_hint);
-	struct dev_access acc = { .size = size, .write = write, .value = write ? *value : 0 };
 
-	if (r) {
-		acc.addr = gpa - r->base;
-		if (r->handler(r->dev, v, &acc)) {
-			if (!write)
-				*value = acc.value;
-			return 0;
-		}
-	} else if (vm->mmio_reports < UNCLAIMED_REPORT_MAX) {
+	if (!claimed && vm->mmio_reports < UNCLAIMED_REPORT_MAX) {
 		vm->mmio_reports++;
 		log_info("guest \"%s\": %s of unclaimed guest-physical 0x%lx (%u bytes): %s%s",
 			 vm->cfg->name, write ? "write" : "read", gpa, size,
@@ -59,6 +50,24 @@ int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t
 	}
 	if (!write)
 		*value = ~0ull;
+	return 0;
+}
+
+/* A device region's handler, or the all-ones/drop rule for unclaimed GPAs,
+ * so every access outside RAM is handled. */
+int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+{
+	struct vcpu *v = ctx;
+	const struct mmio_region *r = mmio_lookup(&v->vm->mmio, gpa, &v->mmio_hint);
+
+	if (!r)
+		return mmio_unclaimed(v, gpa, size, write, value, false);
+	struct dev_access acc = {
+		.addr = gpa - r->base, .size = size, .write = write, .value = write ? *value : 0
+	};
+	if (!r->handler(r->dev, v, &acc))
+		return mmio_unclaimed(v, gpa, size, write, value, true);
+	*value = acc.value;
 	return 0;
 }
 

@@ -7,39 +7,14 @@
 
 #define UNDECODABLE_REPORT_MAX 16
 
-/* The decoded-instruction cache's fast path: a cached plain load/store,
- * provided the exit describes the very access it makes (direction, and its
- * operand's linear address: the conditions under which the full emulator
- * uses the exit's GPA too). */
-static bool mmio_cached(struct vcpu *v, const struct emul_insn *in, const struct vcpu_mmio_exit *x)
+static uint64_t mmio_seg_base(void *ctx, unsigned int seg)
 {
-	bool write = in->dst.type == EMUL_OPND_MEM;
-	unsigned int size = write ? in->dst.size : in->src.size;
-	uint64_t next = v->rip + in->len, la;
-
-	if (!x->linear_valid || write != x->write)
-		return false;
-	/* The operand must start where the exit's access is and stay in its
-	 * page: an access that runs from RAM into MMIO exits for its second
-	 * part, which the full emulator splits. */
-	bool seg_based = in->codesize != 8 || in->mem.seg == EMUL_FS || in->mem.seg == EMUL_GS;
-	la = emul_icache_linear(in, v->regs.gpr, v->rip,
-				seg_based ? arch_vcpu_seg_base(v, in->mem.seg) : 0);
-	if (la != x->linear || (la & 0xfff) + size > 0x1000 || (x->gpa & 0xfff) != (la & 0xfff))
-		return false;
-	/* RIP wrapping past the code size is left to the full emulator. */
-	if (in->codesize != 8 && next > (in->codesize == 4 ? 0xffffffffull : 0xffffull))
-		return false;
-	if (emul_icache_exec(in, v->regs.gpr, x->gpa, vcpu_mmio_access, v))
-		return false;
-	v->next_rip = next;
-	v->next_rip_set = true;
-	return true;
+	return arch_vcpu_seg_base(ctx, seg);
 }
 
 /* Fetch, decode and execute; a plain load/store then goes into the cache. */
 static __attribute__((noinline)) enum vcpu_action
-mmio_emulate(struct vcpu *v, const struct vcpu_mmio_exit *x, const struct emul_icache_key *key)
+mmio_emulate(struct vcpu *v, const struct emul_mmio_exit *x, const struct emul_icache_key *key)
 {
 	struct vcpu_emul e;
 	struct emul_insn insn;
@@ -69,14 +44,16 @@ mmio_emulate(struct vcpu *v, const struct vcpu_mmio_exit *x, const struct emul_i
 	return vcpu_inject_exception(v, EXC_UD, false, 0);
 }
 
-enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct vcpu_mmio_exit *x)
+enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct emul_mmio_exit *x)
 {
 	struct emul_icache_key key;
-	const struct emul_insn *cached;
 
+	/* A cached plain load/store first (emul/icache.h). */
 	arch_vcpu_icache_key(v, &key);
-	cached = emul_icache_lookup(&v->icache, &key);
-	if (cached && mmio_cached(v, cached, x))
+	if (emul_icache_run(&v->icache, &key, x, v->regs.gpr, mmio_seg_base, vcpu_mmio_access, v,
+			    &v->next_rip)) {
+		v->next_rip_set = true;
 		return VCPU_COMPLETE;
+	}
 	return mmio_emulate(v, x, &key);
 }

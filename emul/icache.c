@@ -39,6 +39,10 @@ static bool key_equal(const struct emul_icache_key *a, const struct emul_icache_
 		(a->mode ^ b->mode)) == 0;
 }
 
+/* Accessed and dirty bits change under a running guest without changing
+ * what a walk finds. */
+#define WALK_AD_BITS 0x60ull
+
 void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 		      const struct emul_insn *insn, uint64_t code_gpa, const struct emul_walk *walk,
 		      const volatile void *(*to_host)(void *ctx, uint64_t gpa, size_t len),
@@ -46,8 +50,11 @@ void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 {
 	struct emul_icache_entry *e = NULL;
 
+	uint64_t next = key->rip + insn->len;
+
+	/* A RIP that wraps past the code size is left to the full emulator. */
 	if (!emul_icache_cacheable(insn) || (code_gpa & 0xfff) + insn->len > 0x1000 ||
-	    walk->n > EMUL_WALK_MAX)
+	    walk->n > EMUL_WALK_MAX || (insn->codesize != 8 && (next & ~emul_mask(insn->codesize))))
 		return;
 	/* Refill the way that holds this key, else the next in turn. */
 	for (unsigned int i = 0; i < EMUL_ICACHE_WAYS; i++)
@@ -62,11 +69,18 @@ void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 	if (!e->code)
 		return;
 	for (unsigned int i = 0; i < walk->n; i++) {
-		e->walk_ptr[i] = to_host(ctx, walk->gpa[i], walk->size[i]);
+		/* Entries are aligned to their size (as a walk's are), so the
+		 * word holding one never crosses a page. */
+		if ((walk->size[i] != 4 && walk->size[i] != 8) ||
+		    (walk->gpa[i] & (walk->size[i] - 1)))
+			return;
+		unsigned int shift = walk->size[i] == 8 ? 0 : 8 * (walk->gpa[i] & 4);
+		uint64_t bits = walk->size[i] == 8 ? ~0ull : 0xffffffffull;
+		e->walk_ptr[i] = to_host(ctx, walk->gpa[i] & ~7ull, 8);
 		if (!e->walk_ptr[i])
 			return;
-		e->walk_size[i] = walk->size[i];
-		e->walk_val[i] = walk->val[i];
+		e->walk_mask[i] = (bits & ~WALK_AD_BITS) << shift;
+		e->walk_val[i] = (walk->val[i] & bits) << shift;
 	}
 	e->nwalk = walk->n;
 	/* Two masked word compares instead of a byte loop, when the 16 bytes
@@ -84,21 +98,18 @@ void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 	}
 	e->key = *key;
 	e->insn = *insn;
+	e->store = insn->dst.type == EMUL_OPND_MEM;
+	e->memsize = e->store ? insn->dst.size : insn->src.size;
+	e->seg_based = insn->codesize != 8 || insn->mem.seg == EMUL_FS || insn->mem.seg == EMUL_GS;
+	e->next_rip = next;
 	e->valid = true;
 }
 
-/* Accessed and dirty bits change under a running guest without changing
- * what a walk finds. */
-#define WALK_AD_BITS 0x60ull
-
-static bool entry_current(const struct emul_icache_entry *e)
+static inline bool entry_current(const struct emul_icache_entry *e)
 {
-	for (unsigned int i = 0; i < e->nwalk; i++) {
-		uint64_t now = e->walk_size[i] == 8 ? *(const volatile uint64_t *)e->walk_ptr[i]
-						    : *(const volatile uint32_t *)e->walk_ptr[i];
-		if ((now ^ e->walk_val[i]) & ~WALK_AD_BITS)
+	for (unsigned int i = 0; i < e->nwalk; i++)
+		if ((*e->walk_ptr[i] ^ e->walk_val[i]) & e->walk_mask[i])
 			return false;
-	}
 	if (e->wide) {
 		const volatile uint64_t *w = (const volatile uint64_t *)e->code;
 		uint64_t lo, hi;
@@ -114,28 +125,48 @@ static bool entry_current(const struct emul_icache_entry *e)
 	return true;
 }
 
-const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
-					   const struct emul_icache_key *key)
+static inline bool entry_usable(struct emul_icache *ic, unsigned int i,
+				const struct emul_icache_key *key)
+{
+	struct emul_icache_entry *e = &ic->e[i];
+
+	if (!e->valid || !key_equal(&e->key, key))
+		return false;
+	if (!entry_current(e)) {
+		e->valid = false; /* stale: dropped */
+		return false;
+	}
+	return true;
+}
+
+static inline struct emul_icache_entry *icache_find(struct emul_icache *ic,
+						    const struct emul_icache_key *key)
 {
 	/* A driver loop polls one register: the last hit first. */
-	for (unsigned int n = 0, i = ic->last % EMUL_ICACHE_WAYS; n < EMUL_ICACHE_WAYS;
-	     n++, i = (i + 1) % EMUL_ICACHE_WAYS) {
-		struct emul_icache_entry *e = &ic->e[i];
+	unsigned int last = ic->last % EMUL_ICACHE_WAYS;
 
-		if (!e->valid || !key_equal(&e->key, key))
-			continue;
-		if (!entry_current(e)) {
-			e->valid = false;
-			return NULL;
+	if (entry_usable(ic, last, key))
+		return &ic->e[last];
+	for (unsigned int i = 0; i < EMUL_ICACHE_WAYS; i++) {
+		if (i != last && entry_usable(ic, i, key)) {
+			ic->last = i;
+			return &ic->e[i];
 		}
-		ic->last = i;
-		return &e->insn;
 	}
 	return NULL;
 }
 
-uint64_t emul_icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
-			    uint64_t rip, uint64_t seg_base)
+const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
+					   const struct emul_icache_key *key)
+{
+	struct emul_icache_entry *e = icache_find(ic, key);
+	return e ? &e->insn : NULL;
+}
+
+/* The bodies of emul_icache_linear and emul_icache_exec, inlined into
+ * emul_icache_run (the MMIO exit's hit path). */
+static inline uint64_t icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
+				     uint64_t rip, uint64_t seg_base)
 {
 	const struct emul_mem *m = &insn->mem;
 	uint64_t ea = (uint64_t)m->disp;
@@ -160,10 +191,10 @@ static uint64_t value_of(const struct emul_operand *o, const struct emul_insn *i
 	return o->high8 ? gpr[o->reg] >> 8 : gpr[o->reg];
 }
 
-int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
-		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
-				 uint64_t *value),
-		     void *ctx)
+static inline int
+icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
+	    int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
+	    void *ctx)
 {
 	const struct emul_operand *dst = &insn->dst, *src = &insn->src;
 	uint64_t val;
@@ -183,4 +214,45 @@ int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], u
 	}
 	emul_gpr_write(&gpr[dst->reg], dst->size, dst->high8, val);
 	return 0;
+}
+
+uint64_t emul_icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
+			    uint64_t rip, uint64_t seg_base)
+{
+	return icache_linear(insn, gpr, rip, seg_base);
+}
+
+int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
+		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
+				 uint64_t *value),
+		     void *ctx)
+{
+	return icache_exec(insn, gpr, gpa, mmio, ctx);
+}
+
+bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
+		     const struct emul_mmio_exit *exit, uint64_t gpr[EMUL_NR_GPRS],
+		     uint64_t (*seg_base)(void *ctx, unsigned int seg),
+		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
+				 uint64_t *value),
+		     void *ctx, uint64_t *next_rip)
+{
+	struct emul_icache_entry *e;
+
+	if (!exit->linear_valid)
+		return false;
+	e = icache_find(ic, key);
+	if (!e || e->store != exit->write)
+		return false;
+	/* The operand must start where the exit's access is and stay in its
+	 * page: an access that runs from RAM into MMIO exits for its second
+	 * part, which the full emulator splits. */
+	uint64_t la = icache_linear(&e->insn, gpr, key->rip,
+				    e->seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
+	if (la != exit->linear || (la & 0xfff) + e->memsize > 0x1000 || ((exit->gpa ^ la) & 0xfff))
+		return false;
+	if (icache_exec(&e->insn, gpr, exit->gpa, mmio, ctx))
+		return false;
+	*next_rip = e->next_rip;
+	return true;
 }

@@ -38,10 +38,16 @@ struct emul_icache_entry {
 	const volatile uint8_t *code; /* host pointer to insn.bytes in guest RAM */
 	bool wide;		      /* code[0..15] lies in one page: compare by words */
 	uint64_t code_word[2], code_mask[2];
+	/* The fetch's paging entries, each checked as the aligned 8-byte word
+	 * that holds it (a 4-byte entry is half of one; A/D bits masked). */
 	uint8_t nwalk;
-	uint8_t walk_size[EMUL_WALK_MAX];
-	const volatile void *walk_ptr[EMUL_WALK_MAX];
-	uint64_t walk_val[EMUL_WALK_MAX];
+	const volatile uint64_t *walk_ptr[EMUL_WALK_MAX];
+	uint64_t walk_val[EMUL_WALK_MAX], walk_mask[EMUL_WALK_MAX];
+	/* Precomputed for emul_icache_run(): */
+	bool store;	   /* the memory operand is the destination */
+	uint8_t memsize;   /* the memory operand's size */
+	bool seg_based;	   /* the operand's segment base counts (not 64-bit DS/ES/SS/CS) */
+	uint64_t next_rip; /* key.rip + len (fill refuses one that wraps) */
 };
 
 struct emul_icache {
@@ -73,8 +79,10 @@ bool emul_icache_cacheable(const struct emul_insn *insn);
  * Remembers `insn`, decoded at `key` from code at guest-physical code_gpa,
  * with the paging entries in `walk` (the fetch's walk). to_host turns a
  * guest-physical range into a host pointer, or NULL when it is not RAM.
- * Does nothing when the instruction is not cacheable or its bytes cross a
- * page (the walk covers one page).
+ * Does nothing when the instruction is not cacheable, its bytes cross a
+ * page (the walk covers one page), its next RIP wraps past its code size
+ * (left to the full emulator), or a walk entry is not a size-aligned 4- or
+ * 8-byte entry in RAM.
  */
 void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 		      const struct emul_insn *insn, uint64_t code_gpa, const struct emul_walk *walk,
@@ -109,4 +117,28 @@ int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], u
 				 uint64_t *value),
 		     void *ctx);
 
+/* What the CPU reported for the access that exited. */
+struct emul_mmio_exit {
+	uint64_t gpa;	 /* guest-physical address of the access */
+	uint64_t linear; /* its linear address, if linear_valid */
+	bool write;
+	bool linear_valid;
+};
+
+/*
+ * The hit path in one call: the entry for `key` (as emul_icache_lookup),
+ * executed for this exit (as emul_icache_exec at exit->gpa), provided the
+ * exit describes the very access the instruction makes: same direction,
+ * the operand's linear address (emul_icache_linear; seg_base(ctx, seg) is
+ * asked only when that segment's base counts) equal to the exit's, and the
+ * operand inside one page. Those are the conditions under which the full
+ * emulator, too, uses the exit's GPA. Returns true with *next_rip set when
+ * done; false when the caller must emulate in full (nothing changed).
+ */
+bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
+		     const struct emul_mmio_exit *exit, uint64_t gpr[EMUL_NR_GPRS],
+		     uint64_t (*seg_base)(void *ctx, unsigned int seg),
+		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
+				 uint64_t *value),
+		     void *ctx, uint64_t *next_rip);
 #endif

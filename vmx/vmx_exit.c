@@ -254,7 +254,7 @@ static enum vcpu_action exit_ept_violation(struct vcpu *v)
 			v->id, gpa, v->rip);
 		return VCPU_STOP;
 	}
-	struct vcpu_mmio_exit x = { .gpa = gpa, .write = q & BIT(1), .linear_valid = q & BIT(7) };
+	struct emul_mmio_exit x = { .gpa = gpa, .write = q & BIT(1), .linear_valid = q & BIT(7) };
 	if (x.linear_valid)
 		x.linear = vmread(VMCS_GUEST_LINEAR_ADDR);
 	return vcpu_handle_mmio(v, &x);
@@ -334,7 +334,7 @@ static enum vcpu_action exit_apic_access(struct vcpu *v)
 			v->id, type, q, v->rip);
 		return VCPU_STOP;
 	}
-	struct vcpu_mmio_exit x = { .gpa = VLAPIC_DEFAULT_BASE + (q & 0xfff), .write = type == 1 };
+	struct emul_mmio_exit x = { .gpa = VLAPIC_DEFAULT_BASE + (q & 0xfff), .write = type == 1 };
 	return vcpu_handle_mmio(v, &x);
 }
 

@@ -127,6 +127,84 @@ static void check_cacheable_shape(const struct emul_insn *in)
 	}
 }
 
+/* Code bytes for emul_icache_fill in part 1: one page at guest-physical 0. */
+static uint8_t code_page[0x1000];
+
+static const volatile void *code_host(void *ctx, uint64_t gpa, size_t len)
+{
+	(void)ctx;
+	return gpa < sizeof(code_page) && len <= sizeof(code_page) - gpa ? &code_page[gpa] : NULL;
+}
+
+struct run_ctx {
+	const struct emul_vcpu *v0;
+	struct dev *d;
+};
+
+static uint64_t run_seg_base(void *ctx, unsigned int seg)
+{
+	const struct emul_vcpu *v0 = ((struct run_ctx *)ctx)->v0;
+	return seg < EMUL_NR_SEGS ? v0->seg_base[seg] : 0;
+}
+
+static int run_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+{
+	return dev_mmio(((struct run_ctx *)ctx)->d, gpa, size, write, value);
+}
+
+/* emul_icache_run() on a freshly filled cache must do what the full
+ * emulation (`full`, `v`, `full_next`) did for the exit (gpa, the operand's linear address
+ * `linear`, direction), and nothing at all for an exit that describes another access. */
+static void run_against_full(const struct emul_insn *insn, const struct emul_vcpu *v0,
+			     const struct emul_vcpu *v, uint64_t full_next, const struct dev *full,
+			     uint64_t gpa, uint64_t linear, bool write)
+{
+	static struct emul_icache ic;
+	struct emul_icache_key key = { .rip = v0->rip, .cs_base = v0->seg_base[EMUL_CS] };
+	struct emul_walk w = { 0 };
+	struct dev d = *full;
+	struct run_ctx rc = { v0, &d };
+	uint64_t gprs[EMUL_NR_GPRS], next = 0;
+	struct emul_mmio_exit x = {
+		.gpa = gpa, .linear = linear, .write = write, .linear_valid = true
+	};
+	bool wraps = insn->codesize != 8 &&
+		     v0->rip + insn->len > (insn->codesize == 4 ? 0xffffffffull : 0xffffull);
+
+	memcpy(code_page, insn->bytes, insn->len);
+	emul_icache_flush(&ic);
+	emul_icache_fill(&ic, &key, insn, 0, &w, code_host, NULL);
+	memcpy(gprs, v0->gpr, sizeof(gprs));
+	d.count = 0;
+	bool hit = emul_icache_run(&ic, &key, &x, gprs, run_seg_base, run_mmio, &rc, &next);
+	if (hit == wraps)
+		__builtin_trap(); /* a wrapping RIP is never cached; anything else is */
+	if (!hit) {
+		if (d.count || memcmp(gprs, v0->gpr, sizeof(gprs)))
+			__builtin_trap();
+		return;
+	}
+	if (next != full_next || memcmp(gprs, v->gpr, sizeof(gprs)) || d.count != full->count ||
+	    d.gpa != full->gpa || d.size != full->size || d.write != full->write ||
+	    (d.write && d.written != full->written))
+		__builtin_trap();
+
+	/* Exits that describe another access: the full emulator's business. */
+	struct emul_mmio_exit other[4] = { x, x, x, x };
+	other[0].linear++;
+	other[1].write = !write;
+	other[2].linear_valid = false;
+	other[3].gpa ^= 1;
+	for (unsigned int i = 0; i < 4; i++) {
+		memcpy(gprs, v0->gpr, sizeof(gprs));
+		d.count = 0;
+		if (emul_icache_run(&ic, &key, &other[i], gprs, run_seg_base, run_mmio, &rc,
+				    &next) ||
+		    d.count || memcmp(gprs, v0->gpr, sizeof(gprs)))
+			__builtin_trap();
+	}
+}
+
 static void differential(struct in *r)
 {
 	static const unsigned int codesizes[4] = { 8, 4, 2, 8 };
@@ -175,7 +253,9 @@ static void differential(struct in *r)
 	if (d.count != 1 || d.size != msize || d.write != write)
 		return; /* split across pages: never taken from the cache */
 
-	/* The exit the CPU would give: a device GPA at the operand's page offset. */
+	/* The exit the CPU would give: a device GPA at the operand's page
+	 * offset; without paging the first run's GPA is the linear address. */
+	uint64_t linear = d.gpa;
 	gpa = MMIO_WINDOW | (d.gpa & 0xfff);
 	v = v0;
 	d.count = 0;
@@ -197,6 +277,8 @@ static void differential(struct in *r)
 	if (emul_icache_exec(&insn, fast, gpa, refuse_mmio, NULL) == 0 ||
 	    memcmp(fast, v0.gpr, sizeof(fast)) != 0)
 		__builtin_trap();
+
+	run_against_full(&insn, &v0, &v, c.next_rip, &full, gpa, linear, write);
 }
 
 /* ---- part 2: fill/lookup/flush against a model ---- */
@@ -318,9 +400,12 @@ static void fill(struct state *st, unsigned int k, const struct emul_insn *insn,
 
 	emul_icache_fill(&st->ic, &st->key[k], insn, code_gpa, w, to_host, NULL);
 	/* emul_icache.h: nothing happens to an uncacheable or page-crossing
-	 * instruction (or an impossible walk). */
+	 * instruction, one whose next RIP wraps past its code size (or an
+	 * impossible walk). */
+	uint64_t next = st->key[k].rip + insn->len;
 	if (!emul_icache_cacheable(insn) || (code_gpa & 0xfff) + insn->len > 0x1000 ||
-	    w->n > EMUL_WALK_MAX)
+	    w->n > EMUL_WALK_MAX ||
+	    (insn->codesize != 8 && next > (insn->codesize == 4 ? 0xffffffffull : 0xffffull)))
 		return;
 	ok = in_ram(code_gpa, insn->len);
 	for (unsigned int i = 0; i < w->n; i++)

@@ -294,6 +294,107 @@ static void t_exec_refused(void **state)
 	assert_int_equal(gpr[EMUL_RAX], 0x1111);
 }
 
+/* The device of t_run: counts accesses, reads return 0x55667788. */
+static unsigned int run_count;
+
+static int run_mmio(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
+{
+	(void)ctx, (void)gpa, (void)size;
+	run_count++;
+	if (!write)
+		*value = 0x55667788;
+	return 0;
+}
+
+static uint64_t run_seg_base(void *ctx, unsigned int seg)
+{
+	(void)ctx;
+	return seg == EMUL_FS ? 0x7000 : 0x123000; /* only FS counts in 64-bit code */
+}
+
+/* emul_icache_run: a hit for the exit that describes the cached access,
+ * nothing at all for any other exit. */
+static void t_run(void **state)
+{
+	(void)state;
+	struct emul_icache ic = { 0 };
+	struct emul_icache_key k = { .rip = 0x401000, .cr3 = 0x3000, .mode = 7 };
+	uint64_t gpr[EMUL_NR_GPRS] = { 0 }, next = 0;
+	struct emul_mmio_exit x = {
+		.gpa = MMIO_GPA + 0x20, .linear = 0x9020, .write = false, .linear_valid = true
+	};
+
+	fill_one(&ic, &k, 0x1000); /* mov eax,[rbx] */
+	gpr[EMUL_RBX] = 0x9020;
+	gpr[EMUL_RAX] = ~0ull;
+	assert_true(emul_icache_run(&ic, &k, &x, gpr, run_seg_base, run_mmio, NULL, &next));
+	assert_int_equal(run_count, 1);
+	assert_int_equal(gpr[EMUL_RAX], 0x55667788); /* 32-bit load zero-extends */
+	assert_int_equal(next, 0x401002);
+
+	/* Another access: another linear address, page offset, direction, no
+	 * linear address, another key. */
+	struct emul_mmio_exit bad[4] = { x, x, x, x };
+	bad[0].linear += 4;
+	bad[1].gpa += 4;
+	bad[2].write = true;
+	bad[3].linear_valid = false;
+	for (unsigned int i = 0; i < 4; i++) {
+		gpr[EMUL_RAX] = 1;
+		assert_false(
+		    emul_icache_run(&ic, &k, &bad[i], gpr, run_seg_base, run_mmio, NULL, &next));
+		assert_int_equal(gpr[EMUL_RAX], 1);
+	}
+	struct emul_icache_key k2 = k;
+	k2.rip++;
+	assert_false(emul_icache_run(&ic, &k2, &x, gpr, run_seg_base, run_mmio, NULL, &next));
+	assert_int_equal(run_count, 1);
+
+	/* An operand running past its page: the full emulator splits it. */
+	gpr[EMUL_RBX] = 0x9ffe;
+	x.linear = 0x9ffe;
+	x.gpa = MMIO_GPA + 0xffe;
+	assert_false(emul_icache_run(&ic, &k, &x, gpr, run_seg_base, run_mmio, NULL, &next));
+
+	/* FS-relative: the segment base counts. */
+	static const uint8_t fs[] = { 0x64, 0x89, 0x03 }; /* mov fs:[rbx],eax */
+	struct emul_insn in;
+	struct emul_walk w = { .n = 1, .size = { 4 }, .gpa = { 0x3004 } };
+	memcpy(M.ram + 0x2000, fs, sizeof(fs));
+	h_put32(&M, 0x3000, 0xdeadbeef);
+	h_put32(&M, 0x3004, 0x1003);
+	w.val[0] = 0x1003;
+	decode64(fs, sizeof(fs), &in);
+	k2.rip = 0x402000;
+	emul_icache_fill(&ic, &k2, &in, 0x2000, &w, t_to_host, &M);
+	gpr[EMUL_RBX] = 0x20;
+	x = (struct emul_mmio_exit){
+		.gpa = MMIO_GPA + 0x20, .linear = 0x7020, .write = true, .linear_valid = true
+	};
+	assert_true(emul_icache_run(&ic, &k2, &x, gpr, run_seg_base, run_mmio, NULL, &next));
+	assert_int_equal(next, 0x402003);
+	/* A 4-byte paging entry is checked as half of its 8-byte word: the
+	 * other half may change, the entry itself may not (A/D aside). */
+	h_put32(&M, 0x3000, 0x12345678);
+	h_put32(&M, 0x3004, 0x1003 | 0x60);
+	assert_true(emul_icache_run(&ic, &k2, &x, gpr, run_seg_base, run_mmio, NULL, &next));
+	h_put32(&M, 0x3004, 0x2003);
+	assert_false(emul_icache_run(&ic, &k2, &x, gpr, run_seg_base, run_mmio, NULL, &next));
+
+	/* 16-bit code whose next IP would wrap past 0xffff is never cached. */
+	static const uint8_t m16[] = { 0x8b, 0x07 }; /* mov ax,[bx] */
+	struct emul_exception exc;
+	struct emul_walk none = { 0 };
+	assert_int_equal(emul_decode(m16, sizeof(m16), 2, &in, &exc), EMUL_OK);
+	memcpy(M.ram + 0x1ffe, m16, sizeof(m16));
+	struct emul_icache_key k16 = { .rip = 0xfffe };
+	emul_icache_fill(&ic, &k16, &in, 0x1ffe, &none, t_to_host, &M);
+	assert_null(emul_icache_lookup(&ic, &k16));
+	k16.rip = 0xfff0;
+	emul_icache_fill(&ic, &k16, &in, 0x1ffe, &none, t_to_host, &M);
+	assert_non_null(emul_icache_lookup(&ic, &k16));
+}
+
 /* Every cacheable form, random registers and device contents: the fast
  * execution must match emul_execute() exactly. */
 static void t_differential(void **state)
@@ -389,6 +490,7 @@ int main(void)
 		cmocka_unit_test(t_not_filled),	  cmocka_unit_test(t_ways),
 		cmocka_unit_test(t_exec_refused), cmocka_unit_test(t_differential),
 		cmocka_unit_test(t_mode),	  cmocka_unit_test(t_linear),
+		cmocka_unit_test(t_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
