@@ -53,6 +53,7 @@ void vapic_init(struct vcpu *v)
 	vlapic_init(&a->lapic, &cfg);
 	a->deadline_stale = true;
 	a->regs_dirty = true;
+	a->svi_stale = true;
 	memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit));
 }
 
@@ -193,6 +194,7 @@ void vapic_update_mode(struct vcpu *v)
 		}
 		page_put(a, VLAPIC_TPR, a->lapic.tpr);
 		memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit)); /* force a write */
+		a->svi_stale = true;
 	} else if (!want) {
 		if (!a->vid_x2)
 			vapic_pull_icr_hi(a, vplatform_now(vm));
@@ -223,25 +225,25 @@ static bool words_differ(const uint32_t *x, const uint32_t *y)
 void vapic_prepare_entry(struct vcpu *v)
 {
 	struct vapic *a = vapic_of(v);
-	int rvi = 0;
+	int rvi = 0, svi = -1;
 
 	/* Usually nothing new: the CPU delivers and retires virtual interrupts
 	 * by itself. A racing set_irq kicks the vCPU, so it is seen next time. */
-	if (vapic_irr_empty(a) && !a->regs_dirty && !words_differ(a->lapic.tmr, a->eoi_exit))
+	if (vapic_irr_empty(a) && !a->regs_dirty && !a->svi_stale &&
+	    !words_differ(a->lapic.tmr, a->eoi_exit))
 		return;
 	spin_lock(&a->lock);
-	/* New vectors into the page's IRR, finding the highest on the way
-	 * (one pass from the top; this is on the interrupt-latency path). */
-	for (int i = 7; i >= 0; i--) {
-		uint32_t w = page_get(a, VLAPIC_IRR + 0x10 * i);
+	/* New vectors into the page's IRR, then the highest the page holds
+	 * (RVI). This is on the interrupt-latency path: only words with new
+	 * vectors are written, and the scan stops at the first set word. */
+	for (int i = 0; i < 8; i++) {
 		if (a->lapic.irr[i]) {
-			w |= a->lapic.irr[i];
-			page_put(a, VLAPIC_IRR + 0x10 * i, w);
+			page_put(a, VLAPIC_IRR + 0x10 * i,
+				 page_get(a, VLAPIC_IRR + 0x10 * i) | a->lapic.irr[i]);
 			a->lapic.irr[i] = 0;
 		}
-		if (!rvi && w)
-			rvi = i * 32 + 31 - __builtin_clz(w);
 	}
+	rvi = highest_bit(a, VLAPIC_IRR);
 	if (a->regs_dirty) {
 		vapic_push_regs(a);
 		a->regs_dirty = false;
@@ -254,8 +256,12 @@ void vapic_prepare_entry(struct vcpu *v)
 		for (int i = 0; i < 8; i++)
 			page_put(a, VLAPIC_TMR + 0x10 * i, a->eoi_exit[i]);
 	}
+	if (a->svi_stale) {
+		svi = highest_bit(a, VLAPIC_ISR);
+		a->svi_stale = false;
+	}
 	spin_unlock(&a->lock);
-	arch_vcpu_apicv_status(v, (uint8_t)rvi, (uint8_t)highest_bit(a, VLAPIC_ISR));
+	arch_vcpu_apicv_status(v, (uint8_t)rvi, svi);
 }
 
 bool vapic_virtual_pending(struct vcpu *v)
@@ -281,6 +287,7 @@ void vapic_init_signal(struct vcpu *v)
 		}
 		page_put(a, VLAPIC_TPR, 0);
 		a->regs_dirty = true;
+		a->svi_stale = true;
 	}
 	spin_unlock(&a->lock);
 	vapic_update_mode(v);

@@ -34,6 +34,7 @@ struct vapic {
 	bool vid;	      /* virtualisation on for this vCPU */
 	bool vid_x2;	      /* ... for an APIC in x2APIC mode (else xAPIC) */
 	bool regs_dirty;      /* model registers changed: refresh the page */
+	bool svi_stale;	      /* the page's ISR changed behind the CPU: SVI is recomputed */
 	uint32_t eoi_exit[8]; /* EOI-exit bitmap last written */
 
 	/* The timer's next deadline, recomputed only after something that can
@@ -99,7 +100,9 @@ bool arch_apicv_xapic_available(void); /* for xAPIC mode (APIC-access page) */
  * `access_page` the guest's APIC-access page (xAPIC mode only). */
 void arch_vcpu_apicv(struct vcpu *v, bool on, bool x2apic, uint64_t page, uint64_t access_page,
 		     const uint8_t *msr_bitmap);
-void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, uint8_t svi);
+/* The guest interrupt status: RVI, and SVI unless svi < 0 (the CPU keeps
+ * SVI itself across virtual-interrupt delivery and EOI, SDM 29.1.2). */
+void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, int svi);
 void arch_vcpu_eoi_exit_bitmap(struct vcpu *v, const uint32_t bits[8]);
 /* Posted interrupts: hands `vector` to vCPU `t` without the model, when the
  * CPU and t's current mode allow it; false means use the model. Any CPU. */

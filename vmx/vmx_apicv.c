@@ -150,10 +150,12 @@ bool vmx_drain_posted(struct vcpu *v)
 	return true;
 }
 
-void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, uint8_t svi)
+void arch_vcpu_apicv_status(struct vcpu *v, uint8_t rvi, int svi)
 {
+	uint64_t old = svi < 0 ? vmread(VMCS_GUEST_INTR_STATUS) : (uint64_t)svi << 8;
+
 	(void)v;
-	vmwrite(VMCS_GUEST_INTR_STATUS, (uint16_t)(svi << 8 | rvi));
+	vmwrite(VMCS_GUEST_INTR_STATUS, (old & 0xff00) | rvi);
 }
 
 void arch_vcpu_eoi_exit_bitmap(struct vcpu *v, const uint32_t bits[8])

@@ -14,9 +14,11 @@ expect \[raw\] PASS raw-rdi-bootinfo
 expect \[raw\] PASS raw-bootinfo-magic
 expect guest "raw" stopped: guest requested shutdown with status 0
 expect \[power\] PASS apic-reset-state-boot0
+expect \[power\] PASS apic-isr-before-reset
 expect guest "power" resets \(boot 1\): reset through port 0xcf9
 expect \[power\] power: boot 1
 expect \[power\] PASS apic-reset-state-boot1
+expect \[power\] PASS apic-reset-clears-isr
 expect guest "power" resets \(boot 2\): reset through the keyboard controller
 expect \[power\] power: boot 2
 expect \[power\] PASS apic-reset-state-boot2

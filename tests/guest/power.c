@@ -23,6 +23,48 @@ static void check_apic_reset_state(unsigned int boot)
 		   (unsigned long)base, id, ver, svr, lvt);
 }
 
+/* Boot 0 resets with vector 0xE0 still in service (no EOI). The reset
+ * clears the in-service state; with virtual-interrupt delivery the CPU's
+ * SVI must go with it, or a lower vector stays blocked behind a stale
+ * processor priority after the reset. */
+static volatile unsigned int high_taken, low_taken;
+
+static void on_high(struct exc_frame *f)
+{
+	(void)f;
+	high_taken++; /* no EOI on purpose */
+}
+
+static void on_low(struct exc_frame *f)
+{
+	(void)f;
+	low_taken++;
+	((volatile uint32_t *)0xfee00000ull)[0xb0 / 4] = 0; /* EOI */
+}
+
+static void wait_for(volatile unsigned int *count)
+{
+	__asm__ volatile("sti");
+	for (int i = 0; i < 100000 && !*count; i++)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+}
+
+static void check_isr_cleared_by_reset(void)
+{
+	volatile uint32_t *apic = (volatile uint32_t *)0xfee00000ull;
+
+	idt_install();
+	exc_set_handler(0x40, on_low);
+	apic[0xf0 / 4] = 0x1ff;
+	apic[0x300 / 4] = (1u << 18) | 0x40; /* fixed, to self */
+	wait_for(&low_taken);
+	test_check(low_taken == 1, "apic-reset-clears-isr",
+		   "self-IPI 0x40 after a reset with 0xE0 in service: taken %u times (ISR "
+		   "word 7 0x%x)",
+		   low_taken, apic[0x170 / 4]);
+}
+
 int guest_main(struct bulkhead_boot_info *bi);
 int guest_main(struct bulkhead_boot_info *bi)
 {
@@ -30,12 +72,21 @@ int guest_main(struct bulkhead_boot_info *bi)
 	check_apic_reset_state(bi->boot_count);
 	switch (bi->boot_count) {
 	case 0:
-		/* Leave the APIC enabled and in x2APIC mode across the reset. */
+		/* Leave the APIC enabled and in x2APIC mode across the reset,
+		 * with vector 0xE0 in service. */
 		((volatile uint32_t *)0xfee00000ull)[0xf0 / 4] = 0x1ff;
 		wrmsr(0x1b, rdmsr(0x1b) | (1u << 10));
+		idt_install();
+		exc_set_handler(0xe0, on_high);
+		wrmsr(0x83f, 0xe0); /* SELF IPI */
+		wait_for(&high_taken);
+		test_check(high_taken == 1 && (rdmsr(0x817) & (1u << 0)), "apic-isr-before-reset",
+			   "vector 0xE0 taken %u times, ISR word 7 0x%lx", high_taken,
+			   (unsigned long)rdmsr(0x817));
 		outb(0xcf9, 0x06);
 		break;
 	case 1:
+		check_isr_cleared_by_reset();
 		outb(0x64, 0xfe);
 		break;
 	default:
