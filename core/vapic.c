@@ -160,8 +160,11 @@ static void vapic_page_written(struct vapic *a, uint32_t offset)
 		page_put(a, VLAPIC_TIMER_ICR, val);
 }
 
+/* The loops over the eight 32-bit words of IRR, ISR and TMR are unrolled:
+ * they run on the interrupt-latency path. */
 static int highest_bit(struct vapic *a, uint32_t base)
 {
+#pragma GCC unroll 8
 	for (int i = 7; i >= 0; i--) {
 		uint32_t w = page_get(a, base + 0x10 * i);
 		if (w)
@@ -217,6 +220,7 @@ void vapic_update_mode(struct vcpu *v)
 static bool words_differ(const uint32_t *x, const uint32_t *y)
 {
 	uint32_t diff = 0;
+#pragma GCC unroll 8
 	for (int i = 0; i < 8; i++)
 		diff |= x[i] ^ y[i];
 	return diff != 0;
@@ -236,11 +240,13 @@ void vapic_prepare_entry(struct vcpu *v)
 	/* New vectors into the page's IRR, then the highest the page holds
 	 * (RVI). This is on the interrupt-latency path: only words with new
 	 * vectors are written, and the scan stops at the first set word. */
+	uint32_t *irr = a->lapic.irr;
+	volatile uint32_t *page_irr = (volatile uint32_t *)(a->page + VLAPIC_IRR);
+#pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
-		if (a->lapic.irr[i]) {
-			page_put(a, VLAPIC_IRR + 0x10 * i,
-				 page_get(a, VLAPIC_IRR + 0x10 * i) | a->lapic.irr[i]);
-			a->lapic.irr[i] = 0;
+		if (irr[i]) {
+			page_irr[4 * i] |= irr[i]; /* the page's IRR words are 16 bytes apart */
+			irr[i] = 0;
 		}
 	}
 	rvi = highest_bit(a, VLAPIC_IRR);
