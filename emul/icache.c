@@ -139,8 +139,8 @@ static inline bool entry_usable(struct emul_icache *ic, unsigned int i,
 	return true;
 }
 
-static inline struct emul_icache_entry *icache_find(struct emul_icache *ic,
-						    const struct emul_icache_key *key)
+static inline __attribute__((always_inline)) struct emul_icache_entry *
+icache_find(struct emul_icache *ic, const struct emul_icache_key *key)
 {
 	/* A driver loop polls one register: the last hit first. */
 	unsigned int last = ic->last % EMUL_ICACHE_WAYS;
