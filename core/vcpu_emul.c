@@ -67,7 +67,8 @@ int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t
 	};
 	if (!r->handler(r->dev, v, &acc))
 		return mmio_unclaimed(v, gpa, size, write, value, true);
-	*value = acc.value;
+	if (!write)
+		*value = acc.value;
 	return 0;
 }
 
@@ -85,7 +86,8 @@ static int emul_pio(void *ctx, uint16_t port, uint8_t size, bool in, uint64_t *v
 	};
 	enum vcpu_action a = vcpu_handle_io(e->v, &acc);
 
-	*value = acc.value;
+	if (in)
+		*value = acc.value;
 	if (a == VCPU_COMPLETE)
 		return 0;
 	e->pio_action = a;

@@ -386,16 +386,20 @@ static __attribute__((noinline, cold)) bool vmx_entry_failed(struct vcpu *v, uin
 }
 
 /* While in_hlt only the entry path wakes the vCPU (vmx_hlt_enter). Bochs
- * saves "active" for an exit taken in the HLT state (an external interrupt,
- * the preemption timer): still at the RIP past HLT, the state goes back.
- * Anywhere else the guest ran, so it is awake. */
-static __attribute__((noinline)) void vmx_hlt_check(struct vcpu *v)
+ * saves "active" for an exit taken in the HLT state: for an exit that can
+ * happen there (an interrupt, NMI, INIT or SIPI, a window or the preemption
+ * timer) with RIP still past the HLT, the state goes back. Any other exit
+ * means the guest ran an instruction, so it is awake. */
+static __attribute__((noinline)) void vmx_hlt_check(struct vcpu *v, uint32_t reason)
 {
 	struct vmx_vcpu *x = v->arch;
+	const uint64_t in_hlt_exits = BIT(EXIT_EXCEPTION_NMI) | BIT(EXIT_EXTERNAL_INTR) |
+				      BIT(EXIT_INIT) | BIT(EXIT_SIPI) | BIT(EXIT_INTR_WINDOW) |
+				      BIT(EXIT_NMI_WINDOW) | BIT(EXIT_PREEMPT_TIMER);
 
 	if (vmread(VMCS_GUEST_ACTIVITY) == EVENT_ACTIVITY_HLT)
 		return;
-	if (v->rip == x->hlt_rip)
+	if (reason < 64 && (in_hlt_exits & BIT(reason)) && v->rip == x->hlt_rip)
 		vmwrite(VMCS_GUEST_ACTIVITY, EVENT_ACTIVITY_HLT);
 	else
 		vmx_hlt_leave(v);
@@ -432,10 +436,15 @@ bool vmx_handle_exit(struct vcpu *v)
 	x->exit_t0 = (uint32_t)rdtsc();
 	if (reason & BIT(31))
 		return vmx_entry_failed(v, reason);
+	/* Only an exit from the guest marks the VMCS launched (a failed
+	 * VMLAUNCH leaves it clear); a fast-path VMRESUME never returns here. */
+	x->launched = true;
 	x->exit_reason = reason & 0xffff;
 	v->rip = vmread(VMCS_GUEST_RIP);
+	/* After this, a vCPU still in_hlt took an exit that never completes
+	 * an instruction, so the fast path below never sees one. */
 	if (v->in_hlt)
-		vmx_hlt_check(v);
+		vmx_hlt_check(v, reason & 0xffff);
 	/* (VM exits clear the entry interruption info's valid bit.) */
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
 	if ((idt & INTR_INFO_VALID) || v->events.inflight != EVENT_SRC_NONE)
@@ -493,8 +502,6 @@ void vmx_vcpu_loop(struct vcpu *v)
 		/* Returns 0 after exits vmx_handle_exit() handled and that need
 		 * the entry path; exits that do not are resumed inside. */
 		int r = vmx_enter(&v->regs, x->launched);
-		if (!r)
-			x->launched = true; /* an exit came back */
 		if (r) {
 			if (r == 2)
 				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction "

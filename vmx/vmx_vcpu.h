@@ -20,7 +20,7 @@ struct vmx_vcpu {
 	bool entry_clean;	  /* the last entry path had nothing to do (fast path) */
 	uint64_t cr0_shadow_mask, cr4_shadow_mask; /* host-owned bits */
 	uint32_t exit_reason;
-	uint32_t exit_t0; /* low TSC bits at the exit (statistics) */
+	uint32_t exit_t0; /* low TSC bits at the exit (per-reason ticks, mod 2^32) */
 };
 
 int vmx_enter(void *regs, int launched);
