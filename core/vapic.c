@@ -54,7 +54,10 @@ void vapic_init(struct vcpu *v)
 	a->deadline_stale = true;
 	a->regs_dirty = true;
 	a->svi_stale = true;
+	/* The EOI-exit bitmap and the page's TMR are written before the next
+	 * entry: they cannot match this. */
 	memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit));
+	a->lapic.tmr_changed = true;
 }
 
 /* x2APIC registers the CPU may read from the virtual-APIC page (MSR index,
@@ -197,6 +200,7 @@ void vapic_update_mode(struct vcpu *v)
 		}
 		page_put(a, VLAPIC_TPR, a->lapic.tpr);
 		memset(a->eoi_exit, 0xff, sizeof(a->eoi_exit)); /* force a write */
+		a->lapic.tmr_changed = true;
 		a->svi_stale = true;
 	} else if (!want) {
 		if (!a->vid_x2)
@@ -233,8 +237,7 @@ void vapic_prepare_entry(struct vcpu *v)
 
 	/* Usually nothing new: the CPU delivers and retires virtual interrupts
 	 * by itself. A racing set_irq kicks the vCPU, so it is seen next time. */
-	if (vapic_irr_empty(a) && !a->regs_dirty && !a->svi_stale &&
-	    !words_differ(a->lapic.tmr, a->eoi_exit))
+	if (vapic_irr_empty(a) && !a->regs_dirty && !a->svi_stale && !a->lapic.tmr_changed)
 		return;
 	spin_lock(&a->lock);
 	/* New vectors into the page's IRR, then the highest the page holds
@@ -254,7 +257,7 @@ void vapic_prepare_entry(struct vcpu *v)
 		vapic_push_regs(a);
 		a->regs_dirty = false;
 	}
-	if (words_differ(a->lapic.tmr, a->eoi_exit)) {
+	if (a->lapic.tmr_changed && words_differ(a->lapic.tmr, a->eoi_exit)) {
 		/* Level-triggered vectors must come back for the IOAPIC's EOI;
 		 * the page shows TMR too (its reads do not exit). */
 		memcpy(a->eoi_exit, a->lapic.tmr, sizeof(a->eoi_exit));
@@ -262,6 +265,7 @@ void vapic_prepare_entry(struct vcpu *v)
 		for (int i = 0; i < 8; i++)
 			page_put(a, VLAPIC_TMR + 0x10 * i, a->eoi_exit[i]);
 	}
+	a->lapic.tmr_changed = false;
 	if (a->svi_stale) {
 		svi = highest_bit(a, VLAPIC_ISR);
 		a->svi_stale = false;
@@ -306,6 +310,7 @@ void vapic_virtual_eoi(struct vcpu *v, uint8_t vector)
 
 	spin_lock(&a->lock);
 	a->lapic.tmr[vector / 32] &= ~(1u << (vector % 32)); /* the page's at entry */
+	a->lapic.tmr_changed = true;
 	spin_unlock(&a->lock);
 	spin_lock(&vm->plat.lock);
 	vioapic_eoi(&vm->plat.ioapic, vector);

@@ -193,10 +193,13 @@ bool vlapic_set_irq(struct vlapic *lapic, uint8_t vector, bool level_trigger)
 	if (!vlapic_sw_enabled(lapic))
 		return false;
 	vec_set(lapic->irr, vector);
+	uint32_t tmr = lapic->tmr[vector >> 5];
 	if (level_trigger)
 		vec_set(lapic->tmr, vector);
 	else
 		vec_clear(lapic->tmr, vector);
+	if (lapic->tmr[vector >> 5] != tmr)
+		lapic->tmr_changed = true;
 	return true;
 }
 
@@ -400,6 +403,7 @@ static void regs_reset(struct vlapic *lapic)
 	lapic->icr = 0;
 	memset(lapic->isr, 0, sizeof(lapic->isr));
 	memset(lapic->tmr, 0, sizeof(lapic->tmr));
+	lapic->tmr_changed = true;
 	memset(lapic->irr, 0, sizeof(lapic->irr));
 	for (unsigned int i = 0; i < VLAPIC_LVT_NUM; i++)
 		lapic->lvt[i] = VLAPIC_LVT_MASKED;

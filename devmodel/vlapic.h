@@ -187,6 +187,7 @@ struct vlapic {
 	uint32_t esr_pending; /* errors seen since the last ESR write */
 	uint64_t icr;	      /* destination in bits 63:32 (xAPIC: 63:56) */
 	uint32_t isr[8], tmr[8], irr[8];
+	bool tmr_changed; /* set whenever tmr[] changes; its user clears it */
 	uint32_t lvt[VLAPIC_LVT_NUM];
 	uint32_t timer_icr, timer_dcr;
 	uint64_t tsc_deadline;

@@ -8,10 +8,11 @@
 #define VEC_HPET 0x42
 #define VEC_SELF 0x43
 #define VEC_PIC 0x50
+#define VEC_LEVEL 0x44
 
 static uint64_t tsc_khz;
 static volatile uint64_t ticks, stamps[32];
-static volatile uint64_t hpet_hits, pic_hits, self_hits;
+static volatile uint64_t hpet_hits, pic_hits, self_hits, level_hits;
 static volatile uint64_t shadow_a, shadow_b, seen_a, seen_b;
 
 static void on_timer(struct exc_frame *f)
@@ -28,6 +29,14 @@ static void on_hpet(struct exc_frame *f)
 	(void)f;
 	hpet_hits++;
 	wrmsr(0x80b, 0);
+}
+
+static void on_level(struct exc_frame *f)
+{
+	(void)f;
+	level_hits++;
+	((volatile uint64_t *)0xfed00000ull)[0x20 / 8] = 1; /* timer 0's status: line low */
+	wrmsr(0x80b, 0); /* EOI: it must reach the IOAPIC (remote IRR) */
 }
 
 static void on_pic(struct exc_frame *f)
@@ -181,6 +190,47 @@ static void test_hpet_ioapic(void)
 	hpet[0x10 / 8] = 0;
 }
 
+static uint32_t ioapic_read(uint32_t reg)
+{
+	*(volatile uint32_t *)0xfec00000ull = reg;
+	return *(volatile uint32_t *)0xfec00010ull;
+}
+
+/* A level-triggered HPET interrupt through the IOAPIC, twice: the second
+ * is delivered only if the first EOI reached the IOAPIC and cleared remote
+ * IRR (with virtual-interrupt delivery, through the EOI-exit bitmap). */
+static void test_hpet_level(void)
+{
+	volatile uint64_t *hpet = (volatile uint64_t *)0xfed00000ull;
+	uint64_t ms = 1000000000000ull / (hpet[0] >> 32);
+
+	/* GSI 20, level, active high, fixed, physical destination APIC 0 */
+	ioapic_write(0x10 + 2 * 20 + 1, 0);
+	ioapic_write(0x10 + 2 * 20, (1u << 15) | VEC_LEVEL);
+	level_hits = 0;
+	hpet[0x10 / 8] = 0;
+	hpet[0x20 / 8] = 7;
+	hpet[0x100 / 8] = (20u << 9) | (1u << 2) | (1u << 1); /* route 20, enabled, level */
+	hpet[0xf0 / 8] = 0;
+	hpet[0x108 / 8] = ms;
+	hpet[0x10 / 8] = 1;
+	for (unsigned int shot = 1; shot <= 2; shot++) {
+		uint64_t t0 = rdtsc();
+		__asm__ volatile("sti");
+		/* PAUSE, not HLT: a lost interrupt must end in a FAIL line. */
+		while (level_hits < shot && rdtsc() - t0 < 100 * tsc_khz)
+			__asm__ volatile("pause");
+		__asm__ volatile("cli");
+		if (shot == 1)
+			hpet[0x108 / 8] = hpet[0xf0 / 8] + ms;
+	}
+	uint32_t redir = ioapic_read(0x10 + 2 * 20);
+	test_check(level_hits == 2 && !(redir & (1u << 14)), "hpet-ioapic-level",
+		   "%lu interrupt(s), remote IRR %u", (unsigned long)level_hits, (redir >> 14) & 1);
+	hpet[0x10 / 8] = 0;
+	ioapic_write(0x10 + 2 * 20, 1u << 16); /* masked */
+}
+
 static void test_pit_pic(void)
 {
 	/* 8259: ICW1-4, vectors 0x50/0x58, only IRQ0 unmasked. */
@@ -263,6 +313,7 @@ int guest_main(struct bulkhead_boot_info *bi)
 	idt_install();
 	exc_set_handler(VEC_TIMER, on_timer);
 	exc_set_handler(VEC_HPET, on_hpet);
+	exc_set_handler(VEC_LEVEL, on_level);
 	exc_set_handler(VEC_PIC, on_pic);
 	exc_set_handler(VEC_SELF, on_self);
 
@@ -279,6 +330,7 @@ int guest_main(struct bulkhead_boot_info *bi)
 	test_mov_ss_shadow();
 	test_cr8();
 	test_hpet_ioapic();
+	test_hpet_level();
 	test_pit_pic();
 	printf("timers: %u check(s) failed\n", test_failures);
 	return (int)test_failures;
