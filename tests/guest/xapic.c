@@ -2,8 +2,10 @@
  * only (the other APIC tests switch to x2APIC): identification and reset
  * state, SVR/TPR/PPR, self-IPIs through the ICR with ISR/IRR/EOI, TPR
  * masking, the LVT timer (one-shot, periodic, masked, TSC-deadline) and, on
- * a 2-vCPU guest, INIT/SIPI, physical and flat-logical fixed IPIs. Every
- * access is an aligned 32-bit load or store (SDM 11.4.1). */
+ * a 2-vCPU guest, INIT/SIPI, physical and flat-logical fixed IPIs; and a
+ * level-triggered IOAPIC interrupt whose EOI, written to the APIC page,
+ * must reach the IOAPIC. Every access is an aligned 32-bit load or store
+ * (SDM 11.4.1). */
 #include <guests/lib/guest.h>
 
 #define AP_BASE 0x10000
@@ -49,6 +51,7 @@
 #define VEC_LOGICAL 0x45
 #define VEC_SELF 0x51
 #define VEC_TIMER 0x60
+#define VEC_LEVEL 0x48
 #define VEC_SPURIOUS 0xff
 
 /* The modelled APIC bus runs at 1 GHz (core/vapic.c): at divide-by-1 one
@@ -564,6 +567,57 @@ static void test_smp(const struct bulkhead_boot_info *bi)
 		   "ICR low reads 0x%x", icr);
 }
 
+static volatile uint64_t level_hits;
+
+static void on_level(struct exc_frame *f)
+{
+	(void)f;
+	level_hits++;
+	((volatile uint64_t *)0xfed00000ull)[0x20 / 8] = 1; /* HPET timer 0 status: line low */
+	apic_wr(APIC_EOI, 0);
+}
+
+static void ioapic_wr(uint32_t reg, uint32_t val)
+{
+	*(volatile uint32_t *)0xfec00000ull = reg;
+	*(volatile uint32_t *)0xfec00010ull = val;
+}
+
+/* HPET timer 0, level-triggered through IOAPIC pin 20, fires twice: the
+ * second interrupt needs the first EOI (an APIC-page write) to reach the
+ * IOAPIC and clear remote IRR; with virtual-interrupt delivery that takes
+ * the EOI-exit bitmap. */
+static void test_level_eoi(void)
+{
+	volatile uint64_t *hpet = (volatile uint64_t *)0xfed00000ull;
+	uint64_t ms = 1000000000000ull / (hpet[0] >> 32);
+
+	ioapic_wr(0x10 + 2 * 20 + 1, 0);
+	ioapic_wr(0x10 + 2 * 20, (1u << 15) | VEC_LEVEL); /* level, active high */
+	level_hits = 0;
+	hpet[0x10 / 8] = 0;
+	hpet[0x20 / 8] = 7;
+	hpet[0x100 / 8] = (20u << 9) | (1u << 2) | (1u << 1); /* route 20, enabled, level */
+	hpet[0xf0 / 8] = 0;
+	hpet[0x108 / 8] = ms;
+	hpet[0x10 / 8] = 1;
+	for (unsigned int shot = 1; shot <= 2; shot++) {
+		uint64_t t0 = rdtsc();
+		__asm__ volatile("sti");
+		while (level_hits < shot && rdtsc() - t0 < 100 * tsc_khz)
+			__asm__ volatile("pause");
+		__asm__ volatile("cli");
+		if (shot == 1)
+			hpet[0x108 / 8] = hpet[0xf0 / 8] + ms;
+	}
+	*(volatile uint32_t *)0xfec00000ull = 0x10 + 2 * 20;
+	uint32_t redir = *(volatile uint32_t *)0xfec00010ull;
+	test_check(level_hits == 2 && !(redir & (1u << 14)), "level-eoi-ioapic",
+		   "%lu interrupt(s), remote IRR %u", (unsigned long)level_hits, (redir >> 14) & 1);
+	hpet[0x10 / 8] = 0;
+	ioapic_wr(0x10 + 2 * 20, 1u << 16);
+}
+
 int guest_main(struct bulkhead_boot_info *bi);
 int guest_main(struct bulkhead_boot_info *bi)
 {
@@ -574,6 +628,7 @@ int guest_main(struct bulkhead_boot_info *bi)
 	exc_set_handler(VEC_MASKED, on_masked);
 	exc_set_handler(VEC_IPI, on_ipi);
 	exc_set_handler(VEC_LOGICAL, on_logical);
+	exc_set_handler(VEC_LEVEL, on_level);
 
 	test_identity();
 	test_svr_tpr_ppr();
@@ -584,6 +639,7 @@ int guest_main(struct bulkhead_boot_info *bi)
 	test_timer_oneshot();
 	test_timer_masked();
 	test_tsc_deadline();
+	test_level_eoi();
 	test_smp(bi);
 
 	/* 11.5.3: a write latches the errors seen since the last one; none of
