@@ -35,7 +35,7 @@ static void on_level(struct exc_frame *f)
 {
 	(void)f;
 	level_hits++;
-	((volatile uint64_t *)0xfed00000ull)[0x20 / 8] = 1; /* timer 0's status: line low */
+	hpet_level_ack();
 	wrmsr(0x80b, 0); /* EOI: it must reach the IOAPIC (remote IRR) */
 }
 
@@ -161,12 +161,6 @@ static void test_tsc_deadline_far(void)
 		   (unsigned long)took);
 }
 
-static void ioapic_write(uint32_t reg, uint32_t val)
-{
-	*(volatile uint32_t *)0xfec00000ull = reg;
-	*(volatile uint32_t *)0xfec00010ull = val;
-}
-
 static void test_hpet_ioapic(void)
 {
 	volatile uint64_t *hpet = (volatile uint64_t *)0xfed00000ull;
@@ -190,45 +184,15 @@ static void test_hpet_ioapic(void)
 	hpet[0x10 / 8] = 0;
 }
 
-static uint32_t ioapic_read(uint32_t reg)
-{
-	*(volatile uint32_t *)0xfec00000ull = reg;
-	return *(volatile uint32_t *)0xfec00010ull;
-}
-
 /* A level-triggered HPET interrupt through the IOAPIC, twice: the second
  * is delivered only if the first EOI reached the IOAPIC and cleared remote
  * IRR (with virtual-interrupt delivery, through the EOI-exit bitmap). */
 static void test_hpet_level(void)
 {
-	volatile uint64_t *hpet = (volatile uint64_t *)0xfed00000ull;
-	uint64_t ms = 1000000000000ull / (hpet[0] >> 32);
+	uint32_t redir = hpet_level_twice(VEC_LEVEL, &level_hits, tsc_khz);
 
-	/* GSI 20, level, active high, fixed, physical destination APIC 0 */
-	ioapic_write(0x10 + 2 * 20 + 1, 0);
-	ioapic_write(0x10 + 2 * 20, (1u << 15) | VEC_LEVEL);
-	level_hits = 0;
-	hpet[0x10 / 8] = 0;
-	hpet[0x20 / 8] = 7;
-	hpet[0x100 / 8] = (20u << 9) | (1u << 2) | (1u << 1); /* route 20, enabled, level */
-	hpet[0xf0 / 8] = 0;
-	hpet[0x108 / 8] = ms;
-	hpet[0x10 / 8] = 1;
-	for (unsigned int shot = 1; shot <= 2; shot++) {
-		uint64_t t0 = rdtsc();
-		__asm__ volatile("sti");
-		/* PAUSE, not HLT: a lost interrupt must end in a FAIL line. */
-		while (level_hits < shot && rdtsc() - t0 < 100 * tsc_khz)
-			__asm__ volatile("pause");
-		__asm__ volatile("cli");
-		if (shot == 1)
-			hpet[0x108 / 8] = hpet[0xf0 / 8] + ms;
-	}
-	uint32_t redir = ioapic_read(0x10 + 2 * 20);
 	test_check(level_hits == 2 && !(redir & (1u << 14)), "hpet-ioapic-level",
 		   "%lu interrupt(s), remote IRR %u", (unsigned long)level_hits, (redir >> 14) & 1);
-	hpet[0x10 / 8] = 0;
-	ioapic_write(0x10 + 2 * 20, 1u << 16); /* masked */
 }
 
 static void test_pit_pic(void)

@@ -573,14 +573,8 @@ static void on_level(struct exc_frame *f)
 {
 	(void)f;
 	level_hits++;
-	((volatile uint64_t *)0xfed00000ull)[0x20 / 8] = 1; /* HPET timer 0 status: line low */
+	hpet_level_ack();
 	apic_wr(APIC_EOI, 0);
-}
-
-static void ioapic_wr(uint32_t reg, uint32_t val)
-{
-	*(volatile uint32_t *)0xfec00000ull = reg;
-	*(volatile uint32_t *)0xfec00010ull = val;
 }
 
 /* HPET timer 0, level-triggered through IOAPIC pin 20, fires twice: the
@@ -589,33 +583,10 @@ static void ioapic_wr(uint32_t reg, uint32_t val)
  * the EOI-exit bitmap. */
 static void test_level_eoi(void)
 {
-	volatile uint64_t *hpet = (volatile uint64_t *)0xfed00000ull;
-	uint64_t ms = 1000000000000ull / (hpet[0] >> 32);
+	uint32_t redir = hpet_level_twice(VEC_LEVEL, &level_hits, tsc_khz);
 
-	ioapic_wr(0x10 + 2 * 20 + 1, 0);
-	ioapic_wr(0x10 + 2 * 20, (1u << 15) | VEC_LEVEL); /* level, active high */
-	level_hits = 0;
-	hpet[0x10 / 8] = 0;
-	hpet[0x20 / 8] = 7;
-	hpet[0x100 / 8] = (20u << 9) | (1u << 2) | (1u << 1); /* route 20, enabled, level */
-	hpet[0xf0 / 8] = 0;
-	hpet[0x108 / 8] = ms;
-	hpet[0x10 / 8] = 1;
-	for (unsigned int shot = 1; shot <= 2; shot++) {
-		uint64_t t0 = rdtsc();
-		__asm__ volatile("sti");
-		while (level_hits < shot && rdtsc() - t0 < 100 * tsc_khz)
-			__asm__ volatile("pause");
-		__asm__ volatile("cli");
-		if (shot == 1)
-			hpet[0x108 / 8] = hpet[0xf0 / 8] + ms;
-	}
-	*(volatile uint32_t *)0xfec00000ull = 0x10 + 2 * 20;
-	uint32_t redir = *(volatile uint32_t *)0xfec00010ull;
 	test_check(level_hits == 2 && !(redir & (1u << 14)), "level-eoi-ioapic",
 		   "%lu interrupt(s), remote IRR %u", (unsigned long)level_hits, (redir >> 14) & 1);
-	hpet[0x10 / 8] = 0;
-	ioapic_wr(0x10 + 2 * 20, 1u << 16);
 }
 
 int guest_main(struct bulkhead_boot_info *bi);
