@@ -91,12 +91,14 @@ void *paging_hole(void);
 /* The IOAPIC's indirect registers (at 0xFEC00000). */
 void ioapic_write(uint32_t reg, uint32_t val);
 uint32_t ioapic_read(uint32_t reg);
-/* HPET timer 0 as a level-triggered interrupt through IOAPIC pin 20 at
- * `vector`, fired twice about 1 ms apart (IF set while waiting, up to
- * 100 ms each). The caller's handler counts *hits, calls hpet_level_ack()
- * and EOIs. Returns the pin's redirection entry afterwards (remote IRR in
- * bit 14); the pin is then masked and the HPET halted. */
-uint32_t hpet_level_twice(uint8_t vector, volatile uint64_t *hits, uint64_t tsc_khz);
+/* Check `name`: HPET timer 0 as a level-triggered interrupt through IOAPIC
+ * pin 20 at `vector` fires twice about 1 ms apart (IF set while waiting, up
+ * to 100 ms each), and remote IRR is clear afterwards. The second interrupt
+ * needs the first EOI to reach the IOAPIC. The caller's handler counts
+ * *hits, calls hpet_level_ack() and EOIs. The pin is left masked and the
+ * HPET halted. */
+void check_hpet_level_eoi(const char *name, uint8_t vector, volatile uint64_t *hits,
+			  uint64_t tsc_khz);
 void hpet_level_ack(void);
 
 #endif

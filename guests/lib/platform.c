@@ -23,7 +23,7 @@ void hpet_level_ack(void)
 	HPET[0x20 / 8] = 1; /* timer 0's status: write 1 to clear, the line drops */
 }
 
-uint32_t hpet_level_twice(uint8_t vector, volatile uint64_t *hits, uint64_t tsc_khz)
+static uint32_t hpet_level_twice(uint8_t vector, volatile uint64_t *hits, uint64_t tsc_khz)
 {
 	uint64_t ms = 1000000000000ull / (HPET[0] >> 32);
 
@@ -51,4 +51,13 @@ uint32_t hpet_level_twice(uint8_t vector, volatile uint64_t *hits, uint64_t tsc_
 	HPET[0x10 / 8] = 0;
 	ioapic_write(0x10 + 2 * 20, 1u << 16); /* masked */
 	return redir;
+}
+
+void check_hpet_level_eoi(const char *name, uint8_t vector, volatile uint64_t *hits,
+			  uint64_t tsc_khz)
+{
+	uint32_t redir = hpet_level_twice(vector, hits, tsc_khz);
+
+	test_check(*hits == 2 && !(redir & (1u << 14)), name, "%lu interrupt(s), remote IRR %u",
+		   (unsigned long)*hits, (redir >> 14) & 1);
 }
