@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Werror
 KCFLAGS := -std=c11 -O2 -g $(WARN) -I. -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
-	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-stack-protector -fomit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -MMD -MP
 # libgcc supplies 128-bit division helpers (integer-only code).
 LIBGCC := $(shell $(CC) -print-libgcc-file-name)
@@ -42,11 +42,12 @@ CFG_OBJ := $(OUT)/config.o
 .PHONY: all iso run test bench clean hosttest fuzz check-config deps guests format
 all: iso
 
-$(BUILD)/k/%.o: %.c
+# Objects also depend on this file: a flag change rebuilds them.
+$(BUILD)/k/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/k/%.o: %.asm
+$(BUILD)/k/%.o: %.asm Makefile
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -I. -o $@ $<
 

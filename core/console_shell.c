@@ -69,7 +69,7 @@ static bool ops_vm_info(void *ctx, unsigned int i, struct shell_vm_info *out)
 	out->ncpus = vm->nvcpus;
 	for (unsigned int c = 0; c < vm->nvcpus && c < SHELL_MAX_VCPUS; c++) {
 		out->cpus[c] = vm->vcpus[c].pcpu;
-		out->exits += vm->vcpus[c].stats.total;
+		out->exits += vcpu_stats_total(&vm->vcpus[c].stats);
 	}
 	out->ram_bytes = vm->ram_size;
 	return true;
@@ -87,7 +87,7 @@ static bool ops_vcpu_info(void *ctx, unsigned int i, unsigned int c, struct shel
 	fmt_snprintf(out->state, sizeof(out->state), "%s",
 		     v->halted_for_good ? "halted" : names[v->state & 3]);
 	out->pcpu = v->pcpu;
-	out->exits = v->stats.total;
+	out->exits = vcpu_stats_total(&v->stats);
 	out->rip = v->rip;
 	return true;
 }

@@ -7,9 +7,8 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define IO_REPORT_MAX 16
 
-/* Everything but the UART, kept out of line so the UART's path (a guest's
- * console, polled a byte at a time) needs no big stack frame. */
-static __attribute__((noinline)) enum vcpu_action io_other(struct vcpu *v, struct dev_access *acc)
+/* Everything but the UART (vcpu_handle_io, core/vm.h, does that inline). */
+enum vcpu_action vcpu_handle_io_other(struct vcpu *v, struct dev_access *acc)
 {
 	struct vm *vm = v->vm;
 	uint32_t devs = vm->cfg->devices;
@@ -38,18 +37,4 @@ static __attribute__((noinline)) enum vcpu_action io_other(struct vcpu *v, struc
 		vm->io_reports++;
 	}
 	return VCPU_COMPLETE;
-}
-
-enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
-{
-	struct vm *vm = v->vm;
-
-	if ((vm->cfg->devices & DEV_UART0) && (uint16_t)(acc->addr - VUART0_BASE) < 8) {
-		/* The vCPUs of one guest share its UART and console line. */
-		spin_lock(&vm->lock);
-		vuart_pio(&vm->uart, acc);
-		spin_unlock(&vm->lock);
-		return VCPU_COMPLETE;
-	}
-	return io_other(v, acc);
 }

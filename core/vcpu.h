@@ -76,9 +76,18 @@ struct vcpu_snapshot {
 struct vcpu_stats {
 	uint64_t exits[VCPU_EXIT_STATS];
 	uint64_t ticks[VCPU_EXIT_STATS];
-	uint64_t total;
-	uint64_t fast; /* of those, resumed on the exit fast path */
+	uint64_t other; /* exits with a reason beyond the table */
+	uint64_t fast;	/* of all exits, resumed on the exit fast path */
 };
+
+/* Summed on demand: the exit path counts each exit once, per reason. */
+static inline uint64_t vcpu_stats_total(const struct vcpu_stats *st)
+{
+	uint64_t n = st->other;
+	for (unsigned int r = 0; r < VCPU_EXIT_STATS; r++)
+		n += st->exits[r];
+	return n;
+}
 
 struct vcpu {
 	struct guest_regs regs; /* first: the asm stub gets &vcpu->regs */
@@ -163,9 +172,6 @@ unsigned int arch_vcpu_cpl(struct vcpu *v);
 
 /* Handlers the VMX layer calls, vendor-neutral. */
 enum vcpu_action vcpu_handle_cpuid(struct vcpu *v);
-/* A port access (addr = port; a read fills value): the guest's devices, or
- * all-ones and dropped writes for unclaimed ports. */
-enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc);
 enum vcpu_action vcpu_handle_hypercall(struct vcpu *v);
 /* CR8, the task priority: the local APIC's TPR[7:4], or a plain register
  * for guests without platform devices (core/vapic.c). */

@@ -96,4 +96,23 @@ void vm_request_reset(struct vm *vm, const char *why);
 /* True when no guest is left running. */
 bool vm_all_stopped(void);
 
+/* Port I/O from a guest (addr = port; a read fills value): the guest's
+ * devices, or all-ones and dropped writes for unclaimed ports (core/io.c). */
+enum vcpu_action vcpu_handle_io_other(struct vcpu *v, struct dev_access *acc);
+
+/* Inline for the UART, a guest's console polled a byte at a time. */
+static inline enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
+{
+	struct vm *vm = v->vm;
+
+	if ((vm->cfg->devices & DEV_UART0) && (uint16_t)(acc->addr - VUART0_BASE) < 8) {
+		/* The vCPUs of one guest share its UART and console line. */
+		spin_lock(&vm->lock);
+		vuart_pio(&vm->uart, acc);
+		spin_unlock(&vm->lock);
+		return VCPU_COMPLETE;
+	}
+	return vcpu_handle_io_other(v, acc);
+}
+
 #endif

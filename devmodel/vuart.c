@@ -2,23 +2,9 @@
 
 #include <lib/string.h>
 
-#define REG_RBR_THR 0
-#define REG_IER 1
-#define REG_IIR_FCR 2
-#define REG_LCR 3
-#define REG_MCR 4
-#define REG_LSR 5
-#define REG_MSR 6
-#define REG_SCR 7
-#define LCR_DLAB 0x80
-#define MCR_LOOP 0x10
 #define IER_RDA 0x01
 #define IER_THRE 0x02
 #define IER_RLS 0x04
-#define LSR_DR 0x01
-#define LSR_OE 0x02
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
 #define IIR_NONE 0x01
 #define IIR_THRE 0x02
 #define IIR_RDA 0x04
@@ -75,15 +61,14 @@ bool vuart_rx(struct vuart *u, uint8_t byte)
 	return true;
 }
 
-/* Out of line (as vuart_write): vuart_pio, on the exit path, stays a leaf
- * without a frame. */
-static __attribute__((noinline)) uint8_t vuart_read(struct vuart *u, unsigned int reg)
+/* The reads vuart_pio (vuart.h) does not do inline. */
+uint8_t vuart_read_other(struct vuart *u, unsigned int reg)
 {
 	uint8_t v = 0;
 
 	switch (reg) {
-	case REG_RBR_THR:
-		if (u->lcr & LCR_DLAB)
+	case VUART_RBR_THR:
+		if (u->lcr & VUART_LCR_DLAB)
 			return u->dll;
 		if (u->rx_count) {
 			v = u->rx[u->rx_head];
@@ -92,9 +77,7 @@ static __attribute__((noinline)) uint8_t vuart_read(struct vuart *u, unsigned in
 			vuart_update_irq(u);
 		}
 		break;
-	case REG_IER:
-		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
-	case REG_IIR_FCR:
+	case VUART_IIR_FCR:
 		v = vuart_iir(u);
 		/* Reading IIR while it reports THRE acknowledges that interrupt. */
 		if ((v & 0x0f) == IIR_THRE) {
@@ -102,41 +85,33 @@ static __attribute__((noinline)) uint8_t vuart_read(struct vuart *u, unsigned in
 			vuart_update_irq(u);
 		}
 		break;
-	case REG_LCR:
-		return u->lcr;
-	case REG_MCR:
-		return u->mcr;
-	case REG_LSR:
-		/* Transmission is instantaneous: THR and shifter are always empty. */
-		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
-		break;
-	case REG_MSR:
-		if (u->mcr & MCR_LOOP) /* loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
+	case VUART_MSR:
+		if (u->mcr & VUART_MCR_LOOP) /* loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
 			return (uint8_t)(((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3) |
 					 ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
 		return 0xb0; /* DCD, DSR, CTS: a terminal is connected */
-	case REG_SCR:
-		return u->scr;
+	default:	     /* vuart_pio reads the others itself */
+		break;
 	}
 	return v;
 }
 
-static __attribute__((noinline)) void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
+void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
 {
 	switch (reg) {
-	case REG_RBR_THR:
-		if (u->lcr & LCR_DLAB) {
+	case VUART_RBR_THR:
+		if (u->lcr & VUART_LCR_DLAB) {
 			u->dll = v;
 			return;
 		}
-		if (u->mcr & MCR_LOOP)
+		if (u->mcr & VUART_MCR_LOOP)
 			vuart_push_rx(u, v);
 		else if (u->tx)
 			u->tx(u->tx_ctx, v);
 		u->thre_pending = true;
 		break;
-	case REG_IER:
-		if (u->lcr & LCR_DLAB) {
+	case VUART_IER:
+		if (u->lcr & VUART_LCR_DLAB) {
 			u->dlm = v;
 			return;
 		}
@@ -145,38 +120,25 @@ static __attribute__((noinline)) void vuart_write(struct vuart *u, unsigned int 
 			u->thre_pending = true;
 		u->ier = v & 0x0f;
 		break;
-	case REG_IIR_FCR:
+	case VUART_IIR_FCR:
 		u->fcr = v & 0xc9;
 		if (v & 0x02) { /* clear receive FIFO */
 			u->rx_count = 0;
 			u->rx_head = 0;
 		}
 		break;
-	case REG_LCR:
+	case VUART_LCR:
 		u->lcr = v;
 		return;
-	case REG_MCR:
+	case VUART_MCR:
 		u->mcr = v & 0x1f;
 		break;
-	case REG_LSR:
-	case REG_MSR:
+	case VUART_LSR:
+	case VUART_MSR:
 		return; /* read-only */
-	case REG_SCR:
+	case VUART_SCR:
 		u->scr = v;
 		return;
 	}
 	vuart_update_irq(u);
-}
-
-bool vuart_pio(struct vuart *u, struct dev_access *acc)
-{
-	uint64_t reg = acc->addr - u->base; /* wraps when below the base */
-
-	if (reg >= 8)
-		return false;
-	if (acc->write)
-		vuart_write(u, (unsigned int)reg, (uint8_t)acc->value);
-	else /* only RBR and IIR reads have side effects; they update the line */
-		acc->value = vuart_read(u, (unsigned int)reg);
-	return true;
 }

@@ -25,10 +25,63 @@ struct vuart {
 	struct irq_sink irq_out;
 };
 
+/* Register offsets and bits (16550A datasheet). */
+#define VUART_RBR_THR 0
+#define VUART_IER 1
+#define VUART_IIR_FCR 2
+#define VUART_LCR 3
+#define VUART_MCR 4
+#define VUART_LSR 5
+#define VUART_MSR 6
+#define VUART_SCR 7
+#define VUART_LCR_DLAB 0x80
+#define VUART_MCR_LOOP 0x10
+#define VUART_LSR_DR 0x01
+#define VUART_LSR_THRE 0x20
+#define VUART_LSR_TEMT 0x40
+
 void vuart_init(struct vuart *u, uint16_t base, unsigned int irq,
 		void (*tx)(void *ctx, uint8_t byte), void *tx_ctx, const struct irq_sink *irq_out);
-/* A port access within [base, base+8); returns false for ports outside it. */
-bool vuart_pio(struct vuart *u, struct dev_access *acc);
+/* Writes, and the reads with side effects (RBR, IIR) or loopback MSR. */
+void vuart_write(struct vuart *u, unsigned int reg, uint8_t v);
+uint8_t vuart_read_other(struct vuart *u, unsigned int reg);
+
+/* A port access within [base, base+8); returns false for ports outside it.
+ * Inline: a guest polls LSR (or the scratch register) a byte at a time, and
+ * those reads are plain register loads. */
+static inline bool vuart_pio(struct vuart *u, struct dev_access *acc)
+{
+	uint64_t reg = acc->addr - u->base; /* wraps when below the base */
+
+	if (reg >= 8)
+		return false;
+	if (acc->write) {
+		vuart_write(u, (unsigned int)reg, (uint8_t)acc->value);
+		return true;
+	}
+	switch (reg) {
+	case VUART_LSR:
+		/* Transmission is instantaneous: THR and shifter are always empty. */
+		acc->value = VUART_LSR_THRE | VUART_LSR_TEMT | (u->rx_count ? VUART_LSR_DR : 0);
+		break;
+	case VUART_SCR:
+		acc->value = u->scr;
+		break;
+	case VUART_LCR:
+		acc->value = u->lcr;
+		break;
+	case VUART_MCR:
+		acc->value = u->mcr;
+		break;
+	case VUART_IER:
+		acc->value = (u->lcr & VUART_LCR_DLAB) ? u->dlm : u->ier;
+		break;
+	default:
+		acc->value = vuart_read_other(u, (unsigned int)reg);
+		break;
+	}
+	return true;
+}
 /* Feeds a byte from the console; returns false when the FIFO is full. */
 bool vuart_rx(struct vuart *u, uint8_t byte);
 

@@ -197,7 +197,9 @@ uint64_t arch_vcpu_read_cr(struct vcpu *v, unsigned int cr)
 		return (vmread(VMCS_GUEST_CR0) & ~x->cr0_shadow_mask) |
 		       (vmread(VMCS_CR0_SHADOW) & x->cr0_shadow_mask);
 	case 2:
-		return v->regs.cr2;
+		/* Inside an exit handler the CPU's CR2 is the guest's (the
+		 * stub copies it to regs.cr2 only for the run loop). */
+		return read_cr2();
 	case 3:
 		return vmread(VMCS_GUEST_CR3);
 	case 4:

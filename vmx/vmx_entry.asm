@@ -2,14 +2,15 @@
 ; registers, points HOST_RSP at this frame, loads the guest GPRs (and CR2,
 ; which the VMCS does not hold) and enters with VMLAUNCH or VMRESUME.
 ;
-; A VM exit lands on vmx_exit (HOST_RIP), stores the guest GPRs and CR2 and
+; A VM exit lands on vmx_exit (HOST_RIP), stores the guest GPRs and
 ; calls vmx_handle_exit(regs) (vmx/vmx_run.c) on the same frame. When that
 ; returns nonzero the entry path has nothing to do (no event, request or
 ; timer): the GPRs are reloaded and the guest resumed at once, the exit fast
 ; path. Otherwise vmx_enter returns 0 and the C loop prepares the next entry.
 ; A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid: read
-; VMCS_INSN_ERROR). CR2 is not reloaded on the fast path: only the C loop's
-; event injection changes the saved copy, and the host never faults.
+; VMCS_INSN_ERROR). CR2 is saved and reloaded only around the C loop: the
+; host never page-faults, so while an exit is handled the CPU's CR2 still
+; holds the guest's, and only the loop's event injection changes the copy.
 
 VMCS_HOST_RSP equ 0x6c14
 
@@ -106,8 +107,6 @@ vmx_exit:
 	mov [rdi + G(15)], r15
 	pop rax
 	mov [rdi + G(R_RDI)], rax
-	mov rax, cr2
-	mov [rdi + G(R_CR2)], rax
 	; HOST_RSP is 16-byte aligned (vmx_enter's seven pushes follow a call),
 	; as the ABI wants at a call. rdi = &regs = the vcpu.
 	call vmx_handle_exit
@@ -118,5 +117,8 @@ vmx_exit:
 	vmresume
 	jmp vmx_enter.failed
 .to_loop:
+	mov rdi, [rsp]
+	mov rax, cr2
+	mov [rdi + G(R_CR2)], rax
 	xor eax, eax
 	jmp vmx_enter.out

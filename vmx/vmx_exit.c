@@ -57,7 +57,7 @@ static enum vcpu_action exit_hlt(struct vcpu *v)
 	struct vm *vm = v->vm;
 
 	/* The vCPU's own state changes without a kick: the entry path runs. */
-	((struct vmx_vcpu *)v->arch)->entry_clean = false;
+	((struct vmx_vcpu *)v->arch)->fast_until = 0;
 	if (!(rflags & RFLAGS_IF) && !event_queue_pending(&v->events)) {
 		/* Only an NMI, INIT or SIPI from another vCPU can wake it. When
 		 * no vCPU of the guest is left running, the guest is done. */
@@ -108,18 +108,22 @@ static enum vcpu_action exit_io(struct vcpu *v)
 
 	if ((q & (BIT(4) | BIT(2))) || (q & 3) == 2)
 		return exit_io_other(v, q);
-	struct dev_access acc = { .addr = q >> 16, .size = (uint8_t)((q & 3) + 1) };
-	uint64_t mask = dev_size_mask(acc.size);
-	if (!(q & BIT(3))) {
-		acc.write = true;
-		acc.value = *rax & mask;
-		return vcpu_handle_io(v, &acc);
-	}
+	struct dev_access acc = {
+		.addr = q >> 16,
+		.size = (uint8_t)((q & 3) + 1),
+		.write = !(q & BIT(3)),
+		.value = (q & BIT(3)) ? 0 : *rax & dev_size_mask((q & 3) + 1),
+	};
 	enum vcpu_action a = vcpu_handle_io(v, &acc);
-	/* IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
-	if (a == VCPU_COMPLETE)
-		*rax = acc.size == 4 ? (acc.value & mask) : (*rax & ~mask) | (acc.value & mask);
-	return a;
+	if (a != VCPU_COMPLETE)
+		return a;
+	/* After the call only v and acc are needed (fewer registers to save).
+	 * IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
+	if (!acc.write) {
+		uint64_t mask = dev_size_mask(acc.size);
+		*rax = acc.size == 4 ? (uint32_t)acc.value : (*rax & ~mask) | (acc.value & mask);
+	}
+	return VCPU_COMPLETE;
 }
 
 static enum vcpu_action exit_rdmsr(struct vcpu *v)

@@ -18,6 +18,13 @@ static inline bool vmwrite(uint64_t field, uint64_t v)
 	return ok;
 }
 
+/* For the exit path's writes of guest-state fields of the current VMCS,
+ * which cannot fail: no status to collect. */
+static inline void vmwrite_nofail(uint64_t field, uint64_t v)
+{
+	__asm__ volatile("vmwrite %1, %0" : : "r"(field), "rm"(v) : "cc");
+}
+
 static inline bool vmxon(uint64_t phys)
 {
 	bool ok;

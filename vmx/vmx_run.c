@@ -119,7 +119,7 @@ static bool vmx_inject_events(struct vcpu *v)
 	int irq = -1;
 	bool from_pic = false, quiet = true;
 
-	x->entry_clean = false;
+	x->fast_until = 0;
 	/* Vectors posted while the vCPU was outside guest mode (or while
 	 * posting was being switched off) join the model's IRR first. */
 	if (pi_desc_pending(&x->pi))
@@ -155,7 +155,7 @@ static bool vmx_inject_events(struct vcpu *v)
 		/* Nothing owed and nothing waiting: until a kick announces a
 		 * change, exits that complete may resume the guest directly
 		 * (vmx_handle_exit), which reloads the preemption timer. */
-		x->entry_clean = quiet && x->preempt_on;
+		x->fast_until = quiet && x->preempt_on ? x->timer_tsc : 0;
 		return true;
 	}
 
@@ -262,11 +262,13 @@ static inline void vmx_load_timer(struct vmx_vcpu *x, uint64_t now_tsc)
 {
 	uint64_t ticks = x->timer_tsc > now_tsc ? x->timer_tsc - now_tsc : 0;
 
-	/* Never 0: a timer that expires at entry exits before the entry's
-	 * activity state takes effect on some CPUs (Bochs then reports an HLT
-	 * vCPU as active and it would run on without its interrupt). One tick
-	 * later it exits from guest mode like any other expiry. */
-	ticks = (ticks >> vmx_caps.preempt_shift) ?: 1;
+	/* Rounded up, so the exit comes at or after the deadline, never just
+	 * before it (that would cost one more exit). Never 0 either: a timer
+	 * that expires at entry exits before the entry's activity state takes
+	 * effect on some CPUs (Bochs then reports an HLT vCPU as active and it
+	 * would run on without its interrupt). One unit later it exits from
+	 * guest mode like any other expiry. */
+	ticks = (ticks >> vmx_caps.preempt_shift) + 1;
 	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
 }
 
@@ -413,12 +415,12 @@ static inline void vmx_complete(struct vcpu *v)
 
 	v->next_rip_set = false;
 	v->rip = rip;
-	vmwrite(VMCS_GUEST_RIP, rip);
+	vmwrite_nofail(VMCS_GUEST_RIP, rip);
 	uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	uint32_t after = intr;
 	event_after_emulation(&after);
 	if (after != intr)
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, after);
+		vmwrite_nofail(VMCS_GUEST_INTERRUPTIBILITY, after);
 }
 
 /* Called by the exit stub (vmx_entry.asm) with the guest's GPRs saved:
@@ -436,21 +438,19 @@ bool vmx_handle_exit(struct vcpu *v)
 	x->exit_t0 = (uint32_t)rdtsc();
 	if (reason & BIT(31))
 		return vmx_entry_failed(v, reason);
-	/* Only an exit from the guest marks the VMCS launched (a failed
-	 * VMLAUNCH leaves it clear); a fast-path VMRESUME never returns here. */
-	x->launched = true;
-	x->exit_reason = reason & 0xffff;
+	reason &= 0xffff;
+	x->exit_reason = reason;
 	v->rip = vmread(VMCS_GUEST_RIP);
 	/* After this, a vCPU still in_hlt took an exit that never completes
 	 * an instruction, so the fast path below never sees one. */
 	if (v->in_hlt)
-		vmx_hlt_check(v, reason & 0xffff);
+		vmx_hlt_check(v, reason);
 	/* (VM exits clear the entry interruption info's valid bit.) */
 	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
 	if ((idt & INTR_INFO_VALID) || v->events.inflight != EVENT_SRC_NONE)
 		vmx_requeue_events(v, idt);
 
-	enum vcpu_action a = vmx_dispatch_exit(v, reason & 0xffff);
+	enum vcpu_action a = vmx_dispatch_exit(v, reason);
 	if (a == VCPU_COMPLETE)
 		vmx_complete(v);
 	uint64_t t1 = rdtsc();
@@ -459,16 +459,18 @@ bool vmx_handle_exit(struct vcpu *v)
 	if (reason < VCPU_EXIT_STATS) {
 		v->stats.exits[reason]++;
 		v->stats.ticks[reason] += (uint32_t)t1 - x->exit_t0;
+	} else {
+		v->stats.other++;
 	}
-	v->stats.total++;
-	/* The fast path: the last entry was clean and nothing was announced
-	 * since (HLT clears entry_clean itself), and neither a device deadline
-	 * nor the backstop is due. The preemption timer is reloaded with what
-	 * is left; that is at most the 10 ms backstop, so it fits in 32 bits. */
-	if (a == VCPU_COMPLETE && x->entry_clean && !v->requests && t1 < x->timer_tsc) {
+	/* The fast path: the last entry path had nothing to do and nothing
+	 * was announced since (HLT clears fast_until itself), and neither a
+	 * device deadline nor the backstop is due. The preemption timer is
+	 * reloaded with what is left, rounded up as in vmx_load_timer; that
+	 * is at most the 10 ms backstop, so it fits in 32 bits. */
+	if (a == VCPU_COMPLETE && !v->requests && t1 < x->fast_until) {
 		v->stats.fast++;
-		uint64_t ticks = (x->timer_tsc - t1) >> vmx_caps.preempt_shift;
-		vmwrite(VMCS_PREEMPTION_TIMER, ticks ?: 1);
+		vmwrite_nofail(VMCS_PREEMPTION_TIMER,
+			       ((x->fast_until - t1) >> vmx_caps.preempt_shift) + 1);
 		return true;
 	}
 	return false;
@@ -502,6 +504,11 @@ void vmx_vcpu_loop(struct vcpu *v)
 		/* Returns 0 after exits vmx_handle_exit() handled and that need
 		 * the entry path; exits that do not are resumed inside. */
 		int r = vmx_enter(&v->regs, x->launched);
+		/* Only an exit from the guest marks the VMCS launched: a failed
+		 * entry (exit reason bit 31, or r != 0) leaves the state as it
+		 * was, and a failed fast-path VMRESUME stops the guest below. */
+		if (!r && !(x->exit_reason & BIT(31)))
+			x->launched = true;
 		if (r) {
 			if (r == 2)
 				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction "

@@ -16,8 +16,10 @@ struct vmx_vcpu {
 	uint64_t due_ns, due_tsc; /* earliest device deadline (guest ns / host TSC) */
 	uint64_t backstop_tsc;	  /* the latest next exit (10 ms backstop) */
 	uint64_t timer_tsc;	  /* the earlier of due_tsc and backstop_tsc */
-	uint64_t hlt_rip;	  /* where a vCPU in the HLT state resumes */
-	bool entry_clean;	  /* the last entry path had nothing to do (fast path) */
+	/* timer_tsc when the last entry path had nothing to do, else 0: exits
+	 * that complete before it resume the guest directly (fast path). */
+	uint64_t fast_until;
+	uint64_t hlt_rip;			   /* where a vCPU in the HLT state resumes */
 	uint64_t cr0_shadow_mask, cr4_shadow_mask; /* host-owned bits */
 	uint32_t exit_reason;
 	uint32_t exit_t0; /* low TSC bits at the exit (per-reason ticks, mod 2^32) */
