@@ -102,14 +102,49 @@ void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 	e->memsize = e->store ? insn->dst.size : insn->src.size;
 	e->seg_based = insn->codesize != 8 || insn->mem.seg == EMUL_FS || insn->mem.seg == EMUL_GS;
 	e->next_rip = next;
+	e->opmask = emul_mask(e->memsize);
+	e->ea_disp = (uint64_t)insn->mem.disp + (insn->mem.rip_rel ? next : 0);
+	e->ea_mask = emul_mask(insn->addrsize);
+	e->ea_base = insn->mem.base;
+	e->ea_index = insn->mem.index;
+	e->ea_shift = (uint8_t)(insn->mem.scale == 8 ? 3 : insn->mem.scale / 2);
 	e->valid = true;
 }
 
-static inline bool entry_current(const struct emul_icache_entry *e)
+static inline __attribute__((always_inline)) bool
+walk_entry_changed(const struct emul_icache_entry *e, unsigned int i)
 {
-	for (unsigned int i = 0; i < e->nwalk; i++)
-		if ((*e->walk_ptr[i] ^ e->walk_val[i]) & e->walk_mask[i])
+	return ((*e->walk_ptr[i] ^ e->walk_val[i]) & e->walk_mask[i]) != 0;
+}
+
+static inline __attribute__((always_inline)) bool entry_current(const struct emul_icache_entry *e)
+{
+	/* Unrolled: a walk has at most EMUL_WALK_MAX (5) entries. */
+	_Static_assert(EMUL_WALK_MAX == 5, "entry_current checks up to 5 walk entries");
+	switch (e->nwalk) {
+	case 5:
+		if (walk_entry_changed(e, 4))
 			return false;
+		/* fallthrough */
+	case 4:
+		if (walk_entry_changed(e, 3))
+			return false;
+		/* fallthrough */
+	case 3:
+		if (walk_entry_changed(e, 2))
+			return false;
+		/* fallthrough */
+	case 2:
+		if (walk_entry_changed(e, 1))
+			return false;
+		/* fallthrough */
+	case 1:
+		if (walk_entry_changed(e, 0))
+			return false;
+		/* fallthrough */
+	default:
+		break;
+	}
 	if (e->wide) {
 		const volatile uint64_t *w = (const volatile uint64_t *)e->code;
 		uint64_t lo, hi;
@@ -125,11 +160,9 @@ static inline bool entry_current(const struct emul_icache_entry *e)
 	return true;
 }
 
-static inline bool entry_usable(struct emul_icache *ic, unsigned int i,
-				const struct emul_icache_key *key)
+static inline __attribute__((always_inline)) bool entry_usable(struct emul_icache_entry *e,
+							       const struct emul_icache_key *key)
 {
-	struct emul_icache_entry *e = &ic->e[i];
-
 	if (!e->valid || !key_equal(&e->key, key))
 		return false;
 	if (!entry_current(e)) {
@@ -139,21 +172,29 @@ static inline bool entry_usable(struct emul_icache *ic, unsigned int i,
 	return true;
 }
 
-static inline __attribute__((always_inline)) struct emul_icache_entry *
-icache_find(struct emul_icache *ic, const struct emul_icache_key *key)
+/* The other ways, when the last hit does not match. */
+static __attribute__((noinline)) struct emul_icache_entry *
+icache_find_other(struct emul_icache *ic, const struct emul_icache_key *key, unsigned int last)
 {
-	/* A driver loop polls one register: the last hit first. */
-	unsigned int last = ic->last % EMUL_ICACHE_WAYS;
-
-	if (entry_usable(ic, last, key))
-		return &ic->e[last];
 	for (unsigned int i = 0; i < EMUL_ICACHE_WAYS; i++) {
-		if (i != last && entry_usable(ic, i, key)) {
+		if (i != last && entry_usable(&ic->e[i], key)) {
 			ic->last = i;
 			return &ic->e[i];
 		}
 	}
 	return NULL;
+}
+
+static inline __attribute__((always_inline)) struct emul_icache_entry *
+icache_find(struct emul_icache *ic, const struct emul_icache_key *key)
+{
+	/* A driver loop polls one register: the last hit first. */
+	unsigned int last = ic->last % EMUL_ICACHE_WAYS;
+	struct emul_icache_entry *e = &ic->e[last];
+
+	if (entry_usable(e, key))
+		return e;
+	return icache_find_other(ic, key, last);
 }
 
 const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
@@ -230,6 +271,23 @@ int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], u
 	return icache_exec(insn, gpr, gpa, mmio, ctx);
 }
 
+/* icache_linear from the entry's precomputed form; seg_base is 0 when the
+ * segment's base does not count. */
+static inline uint64_t entry_linear(const struct emul_icache_entry *e,
+				    const uint64_t gpr[EMUL_NR_GPRS], uint64_t seg_base)
+{
+	uint64_t ea = e->ea_disp;
+
+	if (e->ea_base != EMUL_REG_NONE)
+		ea += gpr[e->ea_base];
+	if (e->ea_index != EMUL_REG_NONE)
+		ea += gpr[e->ea_index] << e->ea_shift;
+	ea &= e->ea_mask;
+	if (e->insn.codesize == 8)
+		return ea + seg_base;
+	return (uint32_t)(seg_base + ea);
+}
+
 bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
 		     const struct emul_mmio_exit *exit, uint64_t gpr[EMUL_NR_GPRS],
 		     uint64_t (*seg_base)(void *ctx, unsigned int seg),
@@ -238,6 +296,7 @@ bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
 		     void *ctx, uint64_t *next_rip)
 {
 	struct emul_icache_entry *e;
+	uint64_t val;
 
 	if (!exit->linear_valid)
 		return false;
@@ -247,12 +306,25 @@ bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
 	/* The operand must start where the exit's access is and stay in its
 	 * page: an access that runs from RAM into MMIO exits for its second
 	 * part, which the full emulator splits. */
-	uint64_t la = icache_linear(&e->insn, gpr, key->rip,
-				    e->seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
+	uint64_t la = entry_linear(e, gpr, e->seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
 	if (la != exit->linear || (la & 0xfff) + e->memsize > 0x1000 || ((exit->gpa ^ la) & 0xfff))
 		return false;
-	if (icache_exec(&e->insn, gpr, exit->gpa, mmio, ctx))
-		return false;
+	/* icache_exec with the entry's precomputed size and mask. */
+	const struct emul_insn *insn = &e->insn;
+	if (e->store) {
+		val = value_of(&insn->src, insn, gpr) & e->opmask;
+		if (mmio(ctx, exit->gpa, e->memsize, true, &val))
+			return false;
+	} else {
+		if (mmio(ctx, exit->gpa, e->memsize, false, &val))
+			return false;
+		val &= e->opmask;
+		if (insn->op == EMUL_OP_MOVSX && e->memsize < 8) {
+			unsigned int sh = 64 - 8 * e->memsize;
+			val = (uint64_t)((int64_t)(val << sh) >> sh);
+		}
+		emul_gpr_write(&gpr[insn->dst.reg], insn->dst.size, insn->dst.high8, val);
+	}
 	*next_rip = e->next_rip;
 	return true;
 }

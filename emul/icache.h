@@ -48,6 +48,12 @@ struct emul_icache_entry {
 	uint8_t memsize;   /* the memory operand's size */
 	bool seg_based;	   /* the operand's segment base counts (not 64-bit DS/ES/SS/CS) */
 	uint64_t next_rip; /* key.rip + len (fill refuses one that wraps) */
+	uint64_t opmask;   /* emul_mask(memsize) */
+	/* The operand's effective address: ea_disp (the displacement, plus the
+	 * next RIP when RIP-relative: fixed by the key) + base + index << shift,
+	 * masked to the address size. */
+	uint64_t ea_disp, ea_mask;
+	uint8_t ea_base, ea_index, ea_shift; /* EMUL_REG_NONE: absent */
 };
 
 struct emul_icache {
