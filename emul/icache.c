@@ -119,31 +119,14 @@ walk_entry_changed(const struct emul_icache_entry *e, unsigned int i)
 
 static inline __attribute__((always_inline)) bool entry_current(const struct emul_icache_entry *e)
 {
-	/* Unrolled: a walk has at most EMUL_WALK_MAX (5) entries. */
-	_Static_assert(EMUL_WALK_MAX == 5, "entry_current checks up to 5 walk entries");
-	switch (e->nwalk) {
-	case 5:
-		if (walk_entry_changed(e, 4))
+	/* Unrolled (a walk has at most EMUL_WALK_MAX entries): no loop
+	 * counter to keep on the hit path. */
+#pragma GCC unroll 8
+	for (unsigned int i = 0; i < EMUL_WALK_MAX; i++) {
+		if (i == e->nwalk)
+			break;
+		if (walk_entry_changed(e, i))
 			return false;
-		/* fallthrough */
-	case 4:
-		if (walk_entry_changed(e, 3))
-			return false;
-		/* fallthrough */
-	case 3:
-		if (walk_entry_changed(e, 2))
-			return false;
-		/* fallthrough */
-	case 2:
-		if (walk_entry_changed(e, 1))
-			return false;
-		/* fallthrough */
-	case 1:
-		if (walk_entry_changed(e, 0))
-			return false;
-		/* fallthrough */
-	default:
-		break;
 	}
 	if (e->wide) {
 		const volatile uint64_t *w = (const volatile uint64_t *)e->code;
