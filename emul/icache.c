@@ -215,28 +215,30 @@ static uint64_t value_of(const struct emul_operand *o, const struct emul_insn *i
 	return o->high8 ? gpr[o->reg] >> 8 : gpr[o->reg];
 }
 
-static inline int
-icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
-	    int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
-	    void *ctx)
+/* Executes a cacheable load/store: the memory operand is the destination
+ * when `store`; memsize and opmask are its size and emul_mask(size). */
+static inline int icache_exec(const struct emul_insn *insn, bool store, uint8_t memsize,
+			      uint64_t opmask, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
+			      int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
+					  uint64_t *value),
+			      void *ctx)
 {
-	const struct emul_operand *dst = &insn->dst, *src = &insn->src;
 	uint64_t val;
 	int r;
 
-	if (dst->type == EMUL_OPND_MEM) {
-		val = value_of(src, insn, gpr) & emul_mask(dst->size);
-		return mmio(ctx, gpa, dst->size, true, &val);
+	if (store) {
+		val = value_of(&insn->src, insn, gpr) & opmask;
+		return mmio(ctx, gpa, memsize, true, &val);
 	}
-	r = mmio(ctx, gpa, src->size, false, &val);
+	r = mmio(ctx, gpa, memsize, false, &val);
 	if (r)
 		return r;
-	val &= emul_mask(src->size);
-	if (insn->op == EMUL_OP_MOVSX && src->size < 8) {
-		unsigned int sh = 64 - 8 * src->size;
+	val &= opmask;
+	if (insn->op == EMUL_OP_MOVSX && memsize < 8) {
+		unsigned int sh = 64 - 8 * memsize;
 		val = (uint64_t)((int64_t)(val << sh) >> sh);
 	}
-	emul_gpr_write(&gpr[dst->reg], dst->size, dst->high8, val);
+	emul_gpr_write(&gpr[insn->dst.reg], insn->dst.size, insn->dst.high8, val);
 	return 0;
 }
 
@@ -251,7 +253,10 @@ int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], u
 				 uint64_t *value),
 		     void *ctx)
 {
-	return icache_exec(insn, gpr, gpa, mmio, ctx);
+	bool store = insn->dst.type == EMUL_OPND_MEM;
+	uint8_t size = store ? insn->dst.size : insn->src.size;
+
+	return icache_exec(insn, store, size, emul_mask(size), gpr, gpa, mmio, ctx);
 }
 
 /* icache_linear from the entry's precomputed form; seg_base is 0 when the
@@ -279,7 +284,6 @@ bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
 		     void *ctx, uint64_t *next_rip)
 {
 	struct emul_icache_entry *e;
-	uint64_t val;
 
 	if (!exit->linear_valid)
 		return false;
@@ -292,22 +296,8 @@ bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
 	uint64_t la = entry_linear(e, gpr, e->seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
 	if (la != exit->linear || (la & 0xfff) + e->memsize > 0x1000 || ((exit->gpa ^ la) & 0xfff))
 		return false;
-	/* icache_exec with the entry's precomputed size and mask. */
-	const struct emul_insn *insn = &e->insn;
-	if (e->store) {
-		val = value_of(&insn->src, insn, gpr) & e->opmask;
-		if (mmio(ctx, exit->gpa, e->memsize, true, &val))
-			return false;
-	} else {
-		if (mmio(ctx, exit->gpa, e->memsize, false, &val))
-			return false;
-		val &= e->opmask;
-		if (insn->op == EMUL_OP_MOVSX && e->memsize < 8) {
-			unsigned int sh = 64 - 8 * e->memsize;
-			val = (uint64_t)((int64_t)(val << sh) >> sh);
-		}
-		emul_gpr_write(&gpr[insn->dst.reg], insn->dst.size, insn->dst.high8, val);
-	}
+	if (icache_exec(&e->insn, e->store, e->memsize, e->opmask, gpr, exit->gpa, mmio, ctx))
+		return false;
 	*next_rip = e->next_rip;
 	return true;
 }
