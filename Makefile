@@ -51,7 +51,7 @@ $(BUILD)/k/%.o: %.asm Makefile
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -I. -o $@ $<
 
-$(CFG_OBJ): $(CONFIG_SRC) guests/config.h
+$(CFG_OBJ): $(CONFIG_SRC) guests/config.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 

@@ -17,10 +17,10 @@
 struct vm;
 
 /* Guest GPRs saved by the entry/exit stub (vmx/vmx_entry.asm relies on this
- * order: the x86 register numbers, rsp's slot unused, then cr2). */
+ * order: the x86 register numbers, rsp's slot unused). The guest's CR2 has
+ * no copy: the host never page-faults, so the CPU of a vCPU holds it. */
 struct guest_regs {
 	uint64_t gpr[16];
-	uint64_t cr2;
 };
 enum {
 	R_RAX,

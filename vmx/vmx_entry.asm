@@ -1,6 +1,6 @@
 ; VM entry and exit. vmx_enter(regs, launched) saves the host's callee-saved
-; registers, points HOST_RSP at this frame, loads the guest GPRs (and CR2,
-; which the VMCS does not hold) and enters with VMLAUNCH or VMRESUME.
+; registers, points HOST_RSP at this frame, loads the guest GPRs and enters
+; with VMLAUNCH or VMRESUME.
 ;
 ; A VM exit lands on vmx_exit (HOST_RIP), stores the guest GPRs and
 ; calls vmx_handle_exit(regs) (vmx/vmx_run.c) on the same frame. When that
@@ -8,13 +8,16 @@
 ; timer): the GPRs are reloaded and the guest resumed at once, the exit fast
 ; path. Otherwise vmx_enter returns 0 and the C loop prepares the next entry.
 ; A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid: read
-; VMCS_INSN_ERROR). CR2 is saved and reloaded only around the C loop: the
-; host never page-faults, so while an exit is handled the CPU's CR2 still
-; holds the guest's, and only the loop's event injection changes the copy.
+; VMCS_INSN_ERROR).
+;
+; The guest's CR2, which the VMCS does not hold, is never saved or loaded:
+; the host never page-faults (a host #PF is a panic), so the CPU's CR2 keeps
+; the guest's value while the hypervisor runs. Code that changes it (a #PF
+; injection, a vCPU (re)start) writes the CPU's CR2 on the vCPU's own CPU.
 
 VMCS_HOST_RSP equ 0x6c14
 
-; struct guest_regs: gpr[16] in x86 register order, then cr2
+; struct guest_regs: gpr[16] in x86 register order
 %define G(n) (n * 8)
 R_RAX equ 0
 R_RCX equ 1
@@ -23,7 +26,6 @@ R_RBX equ 3
 R_RBP equ 5
 R_RSI equ 6
 R_RDI equ 7
-R_CR2 equ 16
 
 ; Loads the guest GPRs from the struct guest_regs at rdi (rdi last). Flags
 ; are left alone: vmx_enter tests them afterwards.
@@ -61,8 +63,6 @@ vmx_enter:
 	vmwrite rax, rsp
 	jbe .fail_early
 
-	mov rax, [rdi + G(R_CR2)]
-	mov cr2, rax
 	test esi, esi			; flags survive the MOVs below
 	LOAD_GUEST_GPRS
 	jnz .resume
@@ -117,8 +117,5 @@ vmx_exit:
 	vmresume
 	jmp vmx_enter.failed
 .to_loop:
-	mov rdi, [rsp]
-	mov rax, cr2
-	mov [rdi + G(R_CR2)], rax
 	xor eax, eax
 	jmp vmx_enter.out

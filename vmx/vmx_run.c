@@ -186,7 +186,7 @@ static bool vmx_inject_events(struct vcpu *v)
 		if (out.insn_len)
 			vmwrite(VMCS_ENTRY_INSN_LEN, out.insn_len);
 		if (out.has_cr2)
-			v->regs.cr2 = out.cr2;
+			write_cr2(out.cr2); /* the guest's CR2 lives in the CPU */
 	}
 	if (out.clear_nmi_blocking)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, st.interruptibility & ~EVENT_BLOCK_NMI);
@@ -262,8 +262,8 @@ static inline void vmx_load_timer(struct vmx_vcpu *x, uint64_t now_tsc)
 {
 	uint64_t ticks = x->timer_tsc > now_tsc ? x->timer_tsc - now_tsc : 0;
 
-	/* Rounded up, so the exit comes at or after the deadline, never just
-	 * before it (that would cost one more exit). Never 0 either: a timer
+	/* Rounded up: truncating could expire up to a unit before the
+	 * deadline, which costs one more exit. Never 0 either: a timer
 	 * that expires at entry exits before the entry's activity state takes
 	 * effect on some CPUs (Bochs then reports an HLT vCPU as active and it
 	 * would run on without its interrupt). One unit later it exits from
@@ -438,6 +438,11 @@ bool vmx_handle_exit(struct vcpu *v)
 	x->exit_t0 = (uint32_t)rdtsc();
 	if (reason & BIT(31))
 		return vmx_entry_failed(v, reason);
+	/* Only an exit from the guest marks the VMCS launched (a failed
+	 * VMLAUNCH leaves it clear). Set here, not in the loop: exits on the
+	 * fast path never return there, and a later failed VMRESUME must
+	 * still leave it set for the guest's restart. */
+	x->launched = true;
 	reason &= 0xffff;
 	x->exit_reason = reason;
 	v->rip = vmread(VMCS_GUEST_RIP);
@@ -504,11 +509,6 @@ void vmx_vcpu_loop(struct vcpu *v)
 		/* Returns 0 after exits vmx_handle_exit() handled and that need
 		 * the entry path; exits that do not are resumed inside. */
 		int r = vmx_enter(&v->regs, x->launched);
-		/* Only an exit from the guest marks the VMCS launched: a failed
-		 * entry (exit reason bit 31, or r != 0) leaves the state as it
-		 * was, and a failed fast-path VMRESUME stops the guest below. */
-		if (!r && !(x->exit_reason & BIT(31)))
-			x->launched = true;
 		if (r) {
 			if (r == 2)
 				log_err("guest \"%s\" vCPU %u: VM entry failed, VM-instruction "
