@@ -233,7 +233,7 @@ static bool words_differ(const uint32_t *x, const uint32_t *y)
 void vapic_prepare_entry(struct vcpu *v)
 {
 	struct vapic *a = vapic_of(v);
-	int rvi = 0, svi = -1;
+	int rvi, svi = -1;
 
 	/* Usually nothing new: the CPU delivers and retires virtual interrupts
 	 * by itself. A racing set_irq kicks the vCPU, so it is seen next time. */

@@ -104,11 +104,12 @@ enum vcpu_action vcpu_handle_io_other(struct vcpu *v, struct dev_access *acc);
 static inline enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
 {
 	struct vm *vm = v->vm;
+	uint64_t reg = acc->addr - vm->uart.base; /* wraps when below the base */
 
-	if ((vm->cfg->devices & DEV_UART0) && (uint16_t)(acc->addr - VUART0_BASE) < 8) {
+	if ((vm->cfg->devices & DEV_UART0) && reg < 8) {
 		/* The vCPUs of one guest share its UART and console line. */
 		spin_lock(&vm->lock);
-		vuart_pio(&vm->uart, acc);
+		vuart_access(&vm->uart, (unsigned int)reg, acc);
 		spin_unlock(&vm->lock);
 		return VCPU_COMPLETE;
 	}

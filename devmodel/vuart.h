@@ -46,18 +46,14 @@ void vuart_init(struct vuart *u, uint16_t base, unsigned int irq,
 void vuart_write(struct vuart *u, unsigned int reg, uint8_t v);
 uint8_t vuart_read_other(struct vuart *u, unsigned int reg);
 
-/* A port access within [base, base+8); returns false for ports outside it.
- * Inline: a guest polls LSR (or the scratch register) a byte at a time, and
- * those reads are plain register loads. */
-static inline bool vuart_pio(struct vuart *u, struct dev_access *acc)
+/* An access to register `reg` (0-7, the port's offset from base). Inline:
+ * a guest polls LSR (or the scratch register) a byte at a time, and those
+ * reads are plain register loads. */
+static inline void vuart_access(struct vuart *u, unsigned int reg, struct dev_access *acc)
 {
-	uint64_t reg = acc->addr - u->base; /* wraps when below the base */
-
-	if (reg >= 8)
-		return false;
 	if (acc->write) {
-		vuart_write(u, (unsigned int)reg, (uint8_t)acc->value);
-		return true;
+		vuart_write(u, reg, (uint8_t)acc->value);
+		return;
 	}
 	switch (reg) {
 	case VUART_LSR:
@@ -77,11 +73,22 @@ static inline bool vuart_pio(struct vuart *u, struct dev_access *acc)
 		acc->value = (u->lcr & VUART_LCR_DLAB) ? u->dlm : u->ier;
 		break;
 	default:
-		acc->value = vuart_read_other(u, (unsigned int)reg);
+		acc->value = vuart_read_other(u, reg);
 		break;
 	}
+}
+
+/* A port access within [base, base+8); returns false for ports outside it. */
+static inline bool vuart_pio(struct vuart *u, struct dev_access *acc)
+{
+	uint64_t reg = acc->addr - u->base; /* wraps when below the base */
+
+	if (reg >= 8)
+		return false;
+	vuart_access(u, (unsigned int)reg, acc);
 	return true;
 }
+
 /* Feeds a byte from the console; returns false when the FIFO is full. */
 bool vuart_rx(struct vuart *u, uint8_t byte);
 

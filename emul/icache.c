@@ -39,6 +39,35 @@ static bool key_equal(const struct emul_icache_key *a, const struct emul_icache_
 		(a->mode ^ b->mode)) == 0;
 }
 
+static void ea_form(struct emul_icache_ea *f, const struct emul_insn *insn, uint64_t next_rip)
+{
+	const struct emul_mem *m = &insn->mem;
+
+	f->disp = (uint64_t)m->disp + (m->rip_rel ? next_rip : 0);
+	f->mask = emul_mask(insn->addrsize);
+	f->base = m->base;
+	f->index = m->index;
+	f->shift = (uint8_t)(m->scale == 8 ? 3 : m->scale / 2);
+	f->code64 = insn->codesize == 8;
+	f->seg_based = !f->code64 || m->seg == EMUL_FS || m->seg == EMUL_GS;
+}
+
+/* seg_base: the segment's base, or 0 when it does not count. */
+static inline uint64_t ea_linear(const struct emul_icache_ea *f, const uint64_t gpr[EMUL_NR_GPRS],
+				 uint64_t seg_base)
+{
+	uint64_t ea = f->disp;
+
+	if (f->base != EMUL_REG_NONE)
+		ea += gpr[f->base];
+	if (f->index != EMUL_REG_NONE)
+		ea += gpr[f->index] << f->shift;
+	ea &= f->mask;
+	if (f->code64)
+		return ea + seg_base;
+	return (uint32_t)(seg_base + ea);
+}
+
 /* Accessed and dirty bits change under a running guest without changing
  * what a walk finds. */
 #define WALK_AD_BITS 0x60ull
@@ -100,14 +129,9 @@ void emul_icache_fill(struct emul_icache *ic, const struct emul_icache_key *key,
 	e->insn = *insn;
 	e->store = insn->dst.type == EMUL_OPND_MEM;
 	e->memsize = e->store ? insn->dst.size : insn->src.size;
-	e->seg_based = insn->codesize != 8 || insn->mem.seg == EMUL_FS || insn->mem.seg == EMUL_GS;
 	e->next_rip = next;
 	e->opmask = emul_mask(e->memsize);
-	e->ea_disp = (uint64_t)insn->mem.disp + (insn->mem.rip_rel ? next : 0);
-	e->ea_mask = emul_mask(insn->addrsize);
-	e->ea_base = insn->mem.base;
-	e->ea_index = insn->mem.index;
-	e->ea_shift = (uint8_t)(insn->mem.scale == 8 ? 3 : insn->mem.scale / 2);
+	ea_form(&e->ea, insn, next);
 	e->valid = true;
 }
 
@@ -187,26 +211,6 @@ const struct emul_insn *emul_icache_lookup(struct emul_icache *ic,
 	return e ? &e->insn : NULL;
 }
 
-/* The bodies of emul_icache_linear and emul_icache_exec, inlined into
- * emul_icache_run (the MMIO exit's hit path). */
-static inline uint64_t icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
-				     uint64_t rip, uint64_t seg_base)
-{
-	const struct emul_mem *m = &insn->mem;
-	uint64_t ea = (uint64_t)m->disp;
-
-	if (m->base != EMUL_REG_NONE)
-		ea += gpr[m->base];
-	if (m->index != EMUL_REG_NONE)
-		ea += gpr[m->index] * m->scale;
-	if (m->rip_rel)
-		ea += rip + insn->len;
-	ea &= emul_mask(insn->addrsize);
-	if (insn->codesize == 8)
-		return ea + (m->seg == EMUL_FS || m->seg == EMUL_GS ? seg_base : 0);
-	return (uint32_t)(seg_base + ea);
-}
-
 static uint64_t value_of(const struct emul_operand *o, const struct emul_insn *insn,
 			 const uint64_t *gpr)
 {
@@ -245,7 +249,10 @@ static inline int icache_exec(const struct emul_insn *insn, bool store, uint8_t 
 uint64_t emul_icache_linear(const struct emul_insn *insn, const uint64_t gpr[EMUL_NR_GPRS],
 			    uint64_t rip, uint64_t seg_base)
 {
-	return icache_linear(insn, gpr, rip, seg_base);
+	struct emul_icache_ea f;
+
+	ea_form(&f, insn, rip + insn->len);
+	return ea_linear(&f, gpr, f.seg_based ? seg_base : 0);
 }
 
 int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
@@ -257,23 +264,6 @@ int emul_icache_exec(const struct emul_insn *insn, uint64_t gpr[EMUL_NR_GPRS], u
 	uint8_t size = store ? insn->dst.size : insn->src.size;
 
 	return icache_exec(insn, store, size, emul_mask(size), gpr, gpa, mmio, ctx);
-}
-
-/* icache_linear from the entry's precomputed form; seg_base is 0 when the
- * segment's base does not count. */
-static inline uint64_t entry_linear(const struct emul_icache_entry *e,
-				    const uint64_t gpr[EMUL_NR_GPRS], uint64_t seg_base)
-{
-	uint64_t ea = e->ea_disp;
-
-	if (e->ea_base != EMUL_REG_NONE)
-		ea += gpr[e->ea_base];
-	if (e->ea_index != EMUL_REG_NONE)
-		ea += gpr[e->ea_index] << e->ea_shift;
-	ea &= e->ea_mask;
-	if (e->insn.codesize == 8)
-		return ea + seg_base;
-	return (uint32_t)(seg_base + ea);
 }
 
 bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
@@ -293,7 +283,7 @@ bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
 	/* The operand must start where the exit's access is and stay in its
 	 * page: an access that runs from RAM into MMIO exits for its second
 	 * part, which the full emulator splits. */
-	uint64_t la = entry_linear(e, gpr, e->seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
+	uint64_t la = ea_linear(&e->ea, gpr, e->ea.seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
 	if (la != exit->linear || (la & 0xfff) + e->memsize > 0x1000 || ((exit->gpa ^ la) & 0xfff))
 		return false;
 	if (icache_exec(&e->insn, e->store, e->memsize, e->opmask, gpr, exit->gpa, mmio, ctx))

@@ -31,6 +31,17 @@ struct emul_icache_key {
 	uint64_t rip, cs_base, cr3, mode;
 };
 
+/* A memory operand's linear address as a form fixed at fill time:
+ * disp (the displacement, plus the next RIP when RIP-relative: the key fixes
+ * RIP) + gpr[base] + (gpr[index] << shift), masked to the address size, plus
+ * the segment base when it counts (wrapped to 32 bits outside 64-bit code). */
+struct emul_icache_ea {
+	uint64_t disp, mask;
+	uint8_t base, index, shift; /* base/index: EMUL_REG_NONE when absent */
+	bool code64;		    /* 64-bit code: no 32-bit wrap */
+	bool seg_based;		    /* the segment base counts (not 64-bit DS/ES/SS/CS) */
+};
+
 struct emul_icache_entry {
 	bool valid;
 	struct emul_icache_key key;
@@ -46,14 +57,9 @@ struct emul_icache_entry {
 	/* Precomputed for emul_icache_run(): */
 	bool store;	   /* the memory operand is the destination */
 	uint8_t memsize;   /* the memory operand's size */
-	bool seg_based;	   /* the operand's segment base counts (not 64-bit DS/ES/SS/CS) */
 	uint64_t next_rip; /* key.rip + len (fill refuses one that wraps) */
 	uint64_t opmask;   /* emul_mask(memsize) */
-	/* The operand's effective address: ea_disp (the displacement, plus the
-	 * next RIP when RIP-relative: fixed by the key) + base + index << shift,
-	 * masked to the address size. */
-	uint64_t ea_disp, ea_mask;
-	uint8_t ea_base, ea_index, ea_shift; /* EMUL_REG_NONE: absent */
+	struct emul_icache_ea ea;
 };
 
 struct emul_icache {

@@ -189,15 +189,6 @@ bool arch_vcpu_set_entry_state(struct vcpu *v, const struct vcpu_entry_state *st
 	return true;
 }
 
-/* The guest's CR2, read on the vCPU's own CPU: the host never page-faults,
- * so that CPU's CR2 is the guest's (vmx/vmx_entry.asm), in exit handlers
- * (the console's too) and in the run loop alike. */
-static uint64_t vmx_guest_cr2(struct vcpu *v)
-{
-	(void)v;
-	return read_cr2();
-}
-
 uint64_t arch_vcpu_read_cr(struct vcpu *v, unsigned int cr)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -206,7 +197,9 @@ uint64_t arch_vcpu_read_cr(struct vcpu *v, unsigned int cr)
 		return (vmread(VMCS_GUEST_CR0) & ~x->cr0_shadow_mask) |
 		       (vmread(VMCS_CR0_SHADOW) & x->cr0_shadow_mask);
 	case 2:
-		return vmx_guest_cr2(v);
+		/* The guest's CR2 lives in the CPU (vmx/vmx_entry.asm); callers
+		 * run on the vCPU's own CPU. */
+		return read_cr2();
 	case 3:
 		return vmread(VMCS_GUEST_CR3);
 	case 4:
@@ -354,7 +347,7 @@ void arch_vcpu_snapshot(struct vcpu *v, struct vcpu_snapshot *s)
 	s->rip = vmread(VMCS_GUEST_RIP);
 	s->rflags = vmread(VMCS_GUEST_RFLAGS);
 	s->cr0 = arch_vcpu_read_cr(v, 0);
-	s->cr2 = vmx_guest_cr2(v);
+	s->cr2 = read_cr2(); /* on the vCPU's own CPU, see arch_vcpu_read_cr */
 	s->cr3 = vmread(VMCS_GUEST_CR3);
 	s->cr4 = arch_vcpu_read_cr(v, 4);
 	s->efer = vmread(VMCS_GUEST_EFER);

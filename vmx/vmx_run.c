@@ -254,22 +254,25 @@ static void vmx_arm_timer(struct vcpu *v)
 	}
 }
 
+/* The VMX-preemption timer's units for `left` TSC ticks. Rounded up:
+ * truncating could expire up to a unit before the deadline, which costs one
+ * more exit. Never 0 either: a timer that expires at entry exits before the
+ * entry's activity state takes effect on some CPUs (Bochs then reports an
+ * HLT vCPU as active and it would run on without its interrupt). */
+static inline uint64_t vmx_timer_units(uint64_t left)
+{
+	return (left >> vmx_caps.preempt_shift) + 1;
+}
+
 /* The VMX-preemption timer counts only in guest mode (SDM 25.5.1): it is
  * loaded right before every entry with what is left until the next device
  * deadline or the backstop, so time spent in the hypervisor never delays a
  * guest timer. */
 static inline void vmx_load_timer(struct vmx_vcpu *x, uint64_t now_tsc)
 {
-	uint64_t ticks = x->timer_tsc > now_tsc ? x->timer_tsc - now_tsc : 0;
+	uint64_t units = vmx_timer_units(x->timer_tsc > now_tsc ? x->timer_tsc - now_tsc : 0);
 
-	/* Rounded up: truncating could expire up to a unit before the
-	 * deadline, which costs one more exit. Never 0 either: a timer
-	 * that expires at entry exits before the entry's activity state takes
-	 * effect on some CPUs (Bochs then reports an HLT vCPU as active and it
-	 * would run on without its interrupt). One unit later it exits from
-	 * guest mode like any other expiry. */
-	ticks = (ticks >> vmx_caps.preempt_shift) + 1;
-	vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
+	vmwrite(VMCS_PREEMPTION_TIMER, units > 0xffffffffull ? 0xffffffffu : (uint32_t)units);
 }
 
 /* After an exit: the injected event reached the CPU; if the exit cut its
@@ -470,12 +473,11 @@ bool vmx_handle_exit(struct vcpu *v)
 	/* The fast path: the last entry path had nothing to do and nothing
 	 * was announced since (HLT clears fast_until itself), and neither a
 	 * device deadline nor the backstop is due. The preemption timer is
-	 * reloaded with what is left, rounded up as in vmx_load_timer; that
+	 * reloaded with what is left (fast_until is the timer's target); that
 	 * is at most the 10 ms backstop, so it fits in 32 bits. */
 	if (a == VCPU_COMPLETE && !v->requests && t1 < x->fast_until) {
 		v->stats.fast++;
-		vmwrite_nofail(VMCS_PREEMPTION_TIMER,
-			       ((x->fast_until - t1) >> vmx_caps.preempt_shift) + 1);
+		vmwrite_nofail(VMCS_PREEMPTION_TIMER, vmx_timer_units(x->fast_until - t1));
 		return true;
 	}
 	return false;
