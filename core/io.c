@@ -7,13 +7,20 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define IO_REPORT_MAX 16
 
-/* Everything but the UART (vcpu_handle_io, core/vm.h, does that inline). */
-enum vcpu_action vcpu_handle_io_other(struct vcpu *v, struct dev_access *acc)
+enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
 {
 	struct vm *vm = v->vm;
 	uint32_t devs = vm->cfg->devices;
 	uint16_t port = (uint16_t)acc->addr;
+	uint64_t reg = acc->addr - vm->uart.base; /* wraps when below the base */
 
+	if ((devs & DEV_UART0) && reg < 8) {
+		/* The vCPUs of one guest share its UART and console line. */
+		spin_lock(&vm->lock);
+		vuart_access(&vm->uart, (unsigned int)reg, acc);
+		spin_unlock(&vm->lock);
+		return VCPU_COMPLETE;
+	}
 	if ((devs & DEV_PLATFORM) && vplatform_pio(vm, v, acc))
 		return VCPU_COMPLETE;
 	if ((devs & DEV_DEBUG_EXIT) && port == DEBUG_EXIT_PORT && acc->write) {

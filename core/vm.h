@@ -98,22 +98,18 @@ bool vm_all_stopped(void);
 
 /* Port I/O from a guest (addr = port; a read fills value): the guest's
  * devices, or all-ones and dropped writes for unclaimed ports (core/io.c). */
-enum vcpu_action vcpu_handle_io_other(struct vcpu *v, struct dev_access *acc);
+enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc);
 
-/* Inline for the UART, a guest's console polled a byte at a time. */
-static inline enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
+/* A port read that is a plain load (the UART's LSR, scratch and line
+ * registers, vuart_read_plain): done inline on the exit path, without the
+ * guest's lock, since a console polls LSR a byte at a time. False for any
+ * other port or register; vcpu_handle_io() then does the read. */
+static inline bool vcpu_io_read_plain(const struct vcpu *v, uint16_t port, uint64_t *value)
 {
-	struct vm *vm = v->vm;
-	uint64_t reg = acc->addr - vm->uart.base; /* wraps when below the base */
+	const struct vm *vm = v->vm;
+	unsigned int reg = (unsigned int)port - vm->uart.base; /* wraps below the base */
 
-	if ((vm->cfg->devices & DEV_UART0) && reg < 8) {
-		/* The vCPUs of one guest share its UART and console line. */
-		spin_lock(&vm->lock);
-		vuart_access(&vm->uart, (unsigned int)reg, acc);
-		spin_unlock(&vm->lock);
-		return VCPU_COMPLETE;
-	}
-	return vcpu_handle_io_other(v, acc);
+	return reg < 8 && (vm->cfg->devices & DEV_UART0) && vuart_read_plain(&vm->uart, reg, value);
 }
 
 #endif

@@ -61,7 +61,7 @@ bool vuart_rx(struct vuart *u, uint8_t byte)
 	return true;
 }
 
-/* The reads vuart_pio (vuart.h) does not do inline. */
+/* The reads with side effects, and MSR (vuart_read_plain does the others). */
 uint8_t vuart_read_other(struct vuart *u, unsigned int reg)
 {
 	uint8_t v = 0;
@@ -90,7 +90,7 @@ uint8_t vuart_read_other(struct vuart *u, unsigned int reg)
 			return (uint8_t)(((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3) |
 					 ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
 		return 0xb0; /* DCD, DSR, CTS: a terminal is connected */
-	default:	     /* vuart_pio reads the others itself */
+	default:	     /* vuart_read_plain reads the others */
 		break;
 	}
 	return v;

@@ -46,36 +46,45 @@ void vuart_init(struct vuart *u, uint16_t base, unsigned int irq,
 void vuart_write(struct vuart *u, unsigned int reg, uint8_t v);
 uint8_t vuart_read_other(struct vuart *u, unsigned int reg);
 
-/* An access to register `reg` (0-7, the port's offset from base). Inline:
- * a guest polls LSR (or the scratch register) a byte at a time, and those
- * reads are plain register loads. */
-static inline void vuart_access(struct vuart *u, unsigned int reg, struct dev_access *acc)
+/* The reads without side effects (LSR, SCR, LCR, MCR, IER/DLM): plain loads,
+ * done inline and without the owner's lock, since a guest polls LSR (or the
+ * scratch register) a byte at a time. Each is one load of a field another
+ * CPU may be writing under that lock, so it returns the old or the new
+ * value, as hardware would. False for RBR, IIR and MSR (vuart_read_other). */
+static inline bool vuart_read_plain(const struct vuart *u, unsigned int reg, uint64_t *value)
 {
-	if (acc->write) {
-		vuart_write(u, reg, (uint8_t)acc->value);
-		return;
-	}
 	switch (reg) {
 	case VUART_LSR:
 		/* Transmission is instantaneous: THR and shifter are always empty. */
-		acc->value = VUART_LSR_THRE | VUART_LSR_TEMT | (u->rx_count ? VUART_LSR_DR : 0);
-		break;
+		*value = VUART_LSR_THRE | VUART_LSR_TEMT |
+			 (__atomic_load_n(&u->rx_count, __ATOMIC_RELAXED) ? VUART_LSR_DR : 0);
+		return true;
 	case VUART_SCR:
-		acc->value = u->scr;
-		break;
+		*value = __atomic_load_n(&u->scr, __ATOMIC_RELAXED);
+		return true;
 	case VUART_LCR:
-		acc->value = u->lcr;
-		break;
+		*value = __atomic_load_n(&u->lcr, __ATOMIC_RELAXED);
+		return true;
 	case VUART_MCR:
-		acc->value = u->mcr;
-		break;
+		*value = __atomic_load_n(&u->mcr, __ATOMIC_RELAXED);
+		return true;
 	case VUART_IER:
-		acc->value = (u->lcr & VUART_LCR_DLAB) ? u->dlm : u->ier;
-		break;
+		*value = (__atomic_load_n(&u->lcr, __ATOMIC_RELAXED) & VUART_LCR_DLAB)
+			     ? __atomic_load_n(&u->dlm, __ATOMIC_RELAXED)
+			     : __atomic_load_n(&u->ier, __ATOMIC_RELAXED);
+		return true;
 	default:
-		acc->value = vuart_read_other(u, reg);
-		break;
+		return false;
 	}
+}
+
+/* An access to register `reg` (0-7, the port's offset from base). */
+static inline void vuart_access(struct vuart *u, unsigned int reg, struct dev_access *acc)
+{
+	if (acc->write)
+		vuart_write(u, reg, (uint8_t)acc->value);
+	else if (!vuart_read_plain(u, reg, &acc->value))
+		acc->value = vuart_read_other(u, reg);
 }
 
 /* A port access within [base, base+8); returns false for ports outside it. */

@@ -7,6 +7,9 @@
 ; returns nonzero the entry path has nothing to do (no event, request or
 ; timer): the GPRs are reloaded and the guest resumed at once, the exit fast
 ; path. Otherwise vmx_enter returns 0 and the C loop prepares the next entry.
+; A return of 2 means the handler wrote none of RBX, RBP, R12-R15 in the
+; saved registers: those still hold the guest's values (the C code preserves
+; them, as the ABI requires), so only the others are reloaded.
 ; A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid: read
 ; VMCS_INSN_ERROR).
 ;
@@ -27,24 +30,30 @@ R_RBP equ 5
 R_RSI equ 6
 R_RDI equ 7
 
-; Loads the guest GPRs from the struct guest_regs at rdi (rdi last). Flags
-; are left alone: vmx_enter tests them afterwards.
-%macro LOAD_GUEST_GPRS 0
+; Loads the guest GPRs the C ABI lets a call clobber from the struct
+; guest_regs at rdi (rdi last). Flags are left alone.
+%macro LOAD_GUEST_SCRATCH_GPRS 0
 	mov rax, [rdi + G(R_RAX)]
 	mov rcx, [rdi + G(R_RCX)]
 	mov rdx, [rdi + G(R_RDX)]
-	mov rbx, [rdi + G(R_RBX)]
-	mov rbp, [rdi + G(R_RBP)]
 	mov rsi, [rdi + G(R_RSI)]
 	mov r8,  [rdi + G(8)]
 	mov r9,  [rdi + G(9)]
 	mov r10, [rdi + G(10)]
 	mov r11, [rdi + G(11)]
+	mov rdi, [rdi + G(R_RDI)]
+%endmacro
+
+; Loads all guest GPRs from the struct guest_regs at rdi. Flags are left
+; alone: vmx_enter tests them afterwards.
+%macro LOAD_GUEST_GPRS 0
+	mov rbx, [rdi + G(R_RBX)]
+	mov rbp, [rdi + G(R_RBP)]
 	mov r12, [rdi + G(12)]
 	mov r13, [rdi + G(13)]
 	mov r14, [rdi + G(14)]
 	mov r15, [rdi + G(15)]
-	mov rdi, [rdi + G(R_RDI)]
+	LOAD_GUEST_SCRATCH_GPRS
 %endmacro
 
 section .text
@@ -110,9 +119,15 @@ vmx_exit:
 	; HOST_RSP is 16-byte aligned (vmx_enter's seven pushes follow a call),
 	; as the ABI wants at a call. rdi = &regs = the vcpu.
 	call vmx_handle_exit
+	mov rdi, [rsp]
+	cmp eax, 2
+	jne .full
+	LOAD_GUEST_SCRATCH_GPRS
+	vmresume
+	jmp vmx_enter.failed
+.full:
 	test eax, eax
 	jz .to_loop
-	mov rdi, [rsp]
 	LOAD_GUEST_GPRS
 	vmresume
 	jmp vmx_enter.failed

@@ -88,8 +88,7 @@ static enum vcpu_action exit_vmcall(struct vcpu *v)
 	return vcpu_handle_hypercall(v);
 }
 
-/* String I/O, and sizes the qualification never reports. */
-static __attribute__((noinline)) enum vcpu_action exit_io_other(struct vcpu *v, uint32_t q)
+enum vcpu_action vmx_exit_io_other(struct vcpu *v, uint32_t q)
 {
 	unsigned int size = (q & 7) + 1;
 
@@ -100,30 +99,7 @@ static __attribute__((noinline)) enum vcpu_action exit_io_other(struct vcpu *v, 
 
 static enum vcpu_action exit_io(struct vcpu *v)
 {
-	/* Qualification (SDM Vol. 3C, "Exit Qualification for I/O Instructions"):
-	 * size - 1 in bits 2:0 (2 is unused), IN in bit 3, string in bit 4,
-	 * the port in bits 31:16. */
-	uint32_t q = (uint32_t)vmread(VMCS_EXIT_QUAL);
-	uint64_t *rax = &v->regs.gpr[R_RAX];
-
-	if ((q & (BIT(4) | BIT(2))) || (q & 3) == 2)
-		return exit_io_other(v, q);
-	struct dev_access acc = {
-		.addr = q >> 16,
-		.size = (uint8_t)((q & 3) + 1),
-		.write = !(q & BIT(3)),
-		.value = (q & BIT(3)) ? 0 : *rax & dev_size_mask((q & 3) + 1),
-	};
-	enum vcpu_action a = vcpu_handle_io(v, &acc);
-	if (a != VCPU_COMPLETE)
-		return a;
-	/* After the call only v and acc are needed (fewer registers to save).
-	 * IN to EAX zero-extends into RAX; AL/AX keep the upper bits. */
-	if (!acc.write) {
-		uint64_t mask = dev_size_mask(acc.size);
-		*rax = acc.size == 4 ? (uint32_t)acc.value : (*rax & ~mask) | (acc.value & mask);
-	}
-	return VCPU_COMPLETE;
+	return vmx_exit_io(v);
 }
 
 static enum vcpu_action exit_rdmsr(struct vcpu *v)
@@ -375,6 +351,7 @@ enum vcpu_action vmx_exit_unexpected(struct vcpu *v)
 }
 
 #define INSN true
+#define SCRATCH true /* scratch_gprs_only */
 const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_EXCEPTION_NMI] = { exit_exception_nmi, "exception/NMI", false },
 	[EXIT_EXTERNAL_INTR] = { exit_external_intr, "external interrupt", false },
@@ -386,8 +363,8 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_TASK_SWITCH] = { NULL, "task switch", false },
 	[EXIT_CPUID] = { exit_cpuid, "CPUID", INSN },
 	[EXIT_GETSEC] = { exit_ud, "GETSEC", INSN },
-	[EXIT_HLT] = { exit_hlt, "HLT", INSN },
-	[EXIT_INVD] = { exit_invd, "INVD", INSN },
+	[EXIT_HLT] = { exit_hlt, "HLT", INSN, SCRATCH },
+	[EXIT_INVD] = { exit_invd, "INVD", INSN, SCRATCH },
 	[EXIT_INVLPG] = { NULL, "INVLPG", INSN },
 	[EXIT_RDPMC] = { NULL, "RDPMC", INSN },
 	[EXIT_RDTSC] = { NULL, "RDTSC", INSN },
@@ -404,9 +381,9 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_VMXON] = { exit_ud, "VMXON", INSN },
 	[EXIT_CR_ACCESS] = { exit_cr_access, "CR access", INSN },
 	[EXIT_DR_ACCESS] = { NULL, "DR access", INSN },
-	[EXIT_IO] = { exit_io, "I/O instruction", INSN },
-	[EXIT_RDMSR] = { exit_rdmsr, "RDMSR", INSN },
-	[EXIT_WRMSR] = { exit_wrmsr, "WRMSR", INSN },
+	[EXIT_IO] = { exit_io, "I/O instruction", INSN, SCRATCH },
+	[EXIT_RDMSR] = { exit_rdmsr, "RDMSR", INSN, SCRATCH },
+	[EXIT_WRMSR] = { exit_wrmsr, "WRMSR", INSN, SCRATCH },
 	[EXIT_ENTRY_FAIL_GUEST] = { NULL, "entry failure: invalid guest state", false },
 	[EXIT_ENTRY_FAIL_MSR] = { NULL, "entry failure: MSR loading", false },
 	[EXIT_MWAIT] = { exit_ud, "MWAIT", INSN },
@@ -425,8 +402,8 @@ const struct vmx_exit_entry vmx_exit_table[EXIT_REASON_MAX] = {
 	[EXIT_RDTSCP] = { NULL, "RDTSCP", INSN },
 	[EXIT_PREEMPT_TIMER] = { exit_preempt_timer, "preemption timer", false },
 	[EXIT_INVVPID] = { exit_ud, "INVVPID", INSN },
-	[EXIT_WBINVD] = { exit_wbinvd, "WBINVD", INSN },
-	[EXIT_XSETBV] = { exit_xsetbv, "XSETBV", INSN },
+	[EXIT_WBINVD] = { exit_wbinvd, "WBINVD", INSN, SCRATCH },
+	[EXIT_XSETBV] = { exit_xsetbv, "XSETBV", INSN, SCRATCH },
 	[EXIT_APIC_WRITE] = { exit_apic_write, "APIC write", false },
 	[EXIT_RDRAND] = { NULL, "RDRAND", INSN },
 	[EXIT_INVPCID] = { NULL, "INVPCID", INSN },

@@ -11,6 +11,13 @@
 #include <vmx/vmx_ops.h>
 #include <vmx/vmx_vcpu.h>
 
+/* What vmx_handle_exit tells the exit stub (vmx_entry.asm). */
+enum vmx_exit_verdict {
+	VMX_TO_LOOP = 0,	/* back to vmx_vcpu_loop for the entry path */
+	VMX_RESUME = 1,		/* resume at once, reloading every guest GPR */
+	VMX_RESUME_SCRATCH = 2, /* resume at once; RBX, RBP, R12-R15 still hold the guest's */
+};
+
 void vmx_dump_state(struct vcpu *v, const char *why)
 {
 	const char *name = v->vm->cfg->name;
@@ -376,7 +383,8 @@ static void vcpu_idle(struct vcpu *v)
 	irq_disable();
 }
 
-static __attribute__((noinline, cold)) bool vmx_entry_failed(struct vcpu *v, uint32_t reason)
+static __attribute__((noinline, cold)) enum vmx_exit_verdict vmx_entry_failed(struct vcpu *v,
+									      uint32_t reason)
 {
 	struct vmx_vcpu *x = v->arch;
 
@@ -387,7 +395,7 @@ static __attribute__((noinline, cold)) bool vmx_entry_failed(struct vcpu *v, uin
 		vmx_exit_name(reason & 0xffff),
 		(reason & 0xffff) == EXIT_ENTRY_FAIL_GUEST ? vmx_diagnose_guest_state()
 							   : "see the SDM, 26.4");
-	return false;
+	return VMX_TO_LOOP;
 }
 
 /* While in_hlt only the entry path wakes the vCPU (vmx_hlt_enter). Bochs
@@ -427,11 +435,10 @@ static inline void vmx_complete(struct vcpu *v)
 }
 
 /* Called by the exit stub (vmx_entry.asm) with the guest's GPRs saved:
- * handles the exit completely. Returns true to resume the guest at once,
- * false to return to vmx_vcpu_loop for the entry path. This runs on every
+ * handles the exit completely and says how to go on. This runs on every
  * exit, so everything rare is out of line. */
-bool vmx_handle_exit(struct vcpu *v);
-bool vmx_handle_exit(struct vcpu *v)
+enum vmx_exit_verdict vmx_handle_exit(struct vcpu *v);
+enum vmx_exit_verdict vmx_handle_exit(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
@@ -464,9 +471,12 @@ bool vmx_handle_exit(struct vcpu *v)
 	uint64_t t1 = rdtsc();
 	x = v->arch;
 	reason = x->exit_reason;
+	bool scratch = false;
+	_Static_assert(VCPU_EXIT_STATS <= EXIT_REASON_MAX, "stats index the exit table");
 	if (reason < VCPU_EXIT_STATS) {
 		v->stats.exits[reason]++;
 		v->stats.ticks[reason] += (uint32_t)t1 - x->exit_t0;
+		scratch = vmx_exit_table[reason].scratch_gprs_only;
 	} else {
 		v->stats.other++;
 	}
@@ -478,9 +488,9 @@ bool vmx_handle_exit(struct vcpu *v)
 	if (a == VCPU_COMPLETE && !v->requests && t1 < x->fast_until) {
 		v->stats.fast++;
 		vmwrite_nofail(VMCS_PREEMPTION_TIMER, vmx_timer_units(x->fast_until - t1));
-		return true;
+		return scratch ? VMX_RESUME_SCRATCH : VMX_RESUME;
 	}
-	return false;
+	return VMX_TO_LOOP;
 }
 
 void vmx_vcpu_loop(struct vcpu *v)

@@ -438,6 +438,39 @@ static void test_uart_at_top_of_port_space(void **state)
 	assert_false(vuart_pio(&u, &a));
 }
 
+/* The lock-free inline reads (vuart_read_plain) take only registers whose
+ * read changes nothing, and give what the full access gives. */
+static void test_plain_reads_match_and_leave_the_model_alone(void **state)
+{
+	static const uint8_t lcrs[] = { 0x03, 0x83 };
+
+	(void)state;
+	wr(IER, 0x05);
+	wr(MCR, MCR_OUT2 | MCR_RTS);
+	wr(SCR, 0x5a);
+	vuart_rx(&u, 'a');
+	for (unsigned int l = 0; l < 2; l++) {
+		wr(LCR, lcrs[l]);
+		if (l)
+			wr(DLM, 0x12);
+		for (unsigned int reg = 0; reg < 8; reg++) {
+			struct vuart before = u;
+			uint64_t plain = 0xdead;
+			bool taken = vuart_read_plain(&u, reg, &plain);
+
+			assert_memory_equal(&before, &u, sizeof(u));
+			if (reg == RBR || reg == IIR || reg == MSR) {
+				assert_false(taken);
+				assert_int_equal(plain, 0xdead);
+				continue;
+			}
+			assert_true(taken);
+			assert_int_equal(plain, rd(reg));
+		}
+	}
+	assert_int_equal(u.rx_count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +498,7 @@ int main(void)
 		T(test_lsr_and_msr_ignore_writes),
 		T(test_ports_outside_the_range_are_not_claimed),
 		T(test_uart_at_top_of_port_space),
+		T(test_plain_reads_match_and_leave_the_model_alone),
 #undef T
 	};
 
