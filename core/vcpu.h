@@ -186,12 +186,12 @@ struct emul_vcpu;
 void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st);
 void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st);
 /* An access to guest-physical `gpa` outside RAM (core/vcpu_mmio.c), with
- * what the exit said about it: direction and, when known, the linear
- * address the instruction used. */
-enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct emul_mmio_exit *x);
-/* The decoded-instruction cache's key for the vCPU's current RIP and mode
- * (arch hook; a few register reads, no GPR copy). */
-void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k);
+ * what the exit said about it (direction and, when known, the linear
+ * address the instruction used) and the decoded-instruction cache's key for
+ * the vCPU's RIP and mode, which the arch's exit handler reads with the
+ * exit's other fields. */
+enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct emul_mmio_exit *x,
+				  const struct emul_icache_key *key);
 /* The hidden base of segment register `seg` (enum emul_seg order). */
 uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned int seg);
 /* Queues #PF with its error code and faulting address. */

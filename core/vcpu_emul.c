@@ -35,8 +35,8 @@ const volatile void *vcpu_ram_ptr(void *ctx, uint64_t gpa, size_t len)
 
 /* No region, or the device refused the access: reads see all-ones, writes
  * are dropped; an unclaimed address is reported (rate-limited). */
-static __attribute__((noinline)) int mmio_unclaimed(struct vcpu *v, uint64_t gpa, uint8_t size,
-						    bool write, uint64_t *value, bool claimed)
+int vcpu_mmio_unclaimed(struct vcpu *v, uint64_t gpa, uint8_t size, bool write, uint64_t *value,
+			bool claimed)
 {
 	struct vm *vm = v->vm;
 
@@ -50,25 +50,6 @@ static __attribute__((noinline)) int mmio_unclaimed(struct vcpu *v, uint64_t gpa
 	}
 	if (!write)
 		*value = ~0ull;
-	return 0;
-}
-
-/* A device region's handler, or the all-ones/drop rule for unclaimed GPAs,
- * so every access outside RAM is handled. */
-int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value)
-{
-	struct vcpu *v = ctx;
-	const struct mmio_region *r = mmio_lookup(&v->vm->mmio, gpa, &v->mmio_hint);
-
-	if (!r)
-		return mmio_unclaimed(v, gpa, size, write, value, false);
-	struct dev_access acc = {
-		.addr = gpa - r->base, .size = size, .write = write, .value = write ? *value : 0
-	};
-	if (!r->handler(r->dev, v, &acc))
-		return mmio_unclaimed(v, gpa, size, write, value, true);
-	if (!write)
-		*value = acc.value;
 	return 0;
 }
 

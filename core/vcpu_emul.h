@@ -8,6 +8,7 @@
 #ifndef CORE_VCPU_EMUL_H
 #define CORE_VCPU_EMUL_H
 #include <core/vcpu.h>
+#include <core/vm.h>
 #include <emul/emul.h>
 
 struct vcpu_emul {
@@ -20,10 +21,34 @@ struct vcpu_emul {
 	enum vcpu_action pio_action;
 };
 
+/* No region (claimed false), or the device refused the access: reads see
+ * all-ones, writes are dropped; an unclaimed address is reported
+ * (rate-limited). Returns 0. */
+int vcpu_mmio_unclaimed(struct vcpu *v, uint64_t gpa, uint8_t size, bool write, uint64_t *value,
+			bool claimed);
+
 /* One access outside RAM for vCPU `ctx` (a struct vcpu *): the region's
  * device, or reads all-ones / writes dropped with a rate-limited report.
- * Always handled (returns 0); shaped as the emulator's mmio callback. */
-int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value);
+ * Always handled (returns 0); shaped as the emulator's mmio callback, and
+ * inline so that the MMIO hit path (emul_icache_run) calls the device
+ * directly. */
+static inline int vcpu_mmio_access(void *ctx, uint64_t gpa, uint8_t size, bool write,
+				   uint64_t *value)
+{
+	struct vcpu *v = ctx;
+	const struct mmio_region *r = mmio_lookup(&v->vm->mmio, gpa, &v->mmio_hint);
+
+	if (!r)
+		return vcpu_mmio_unclaimed(v, gpa, size, write, value, false);
+	struct dev_access acc = {
+		.addr = gpa - r->base, .size = size, .write = write, .value = write ? *value : 0
+	};
+	if (!r->handler(r->dev, v, &acc))
+		return vcpu_mmio_unclaimed(v, gpa, size, write, value, true);
+	if (!write)
+		*value = acc.value;
+	return 0;
+}
 
 /* Host pointer to guest RAM [gpa, gpa+len), or NULL (the decoded-instruction
  * cache's to_host; a guest's RAM never moves). */

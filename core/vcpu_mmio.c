@@ -44,16 +44,14 @@ mmio_emulate(struct vcpu *v, const struct emul_mmio_exit *x, const struct emul_i
 	return vcpu_inject_exception(v, EXC_UD, false, 0);
 }
 
-enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct emul_mmio_exit *x)
+enum vcpu_action vcpu_handle_mmio(struct vcpu *v, const struct emul_mmio_exit *x,
+				  const struct emul_icache_key *key)
 {
-	struct emul_icache_key key;
-
 	/* A cached plain load/store first (emul/icache.h). */
-	arch_vcpu_icache_key(v, &key);
-	if (emul_icache_run(&v->icache, &key, x, v->regs.gpr, mmio_seg_base, vcpu_mmio_access, v,
+	if (emul_icache_run(&v->icache, key, x, v->regs.gpr, mmio_seg_base, vcpu_mmio_access, v,
 			    &v->next_rip)) {
 		v->next_rip_set = true;
 		return VCPU_COMPLETE;
 	}
-	return mmio_emulate(v, x, &key);
+	return mmio_emulate(v, x, key);
 }

@@ -99,6 +99,9 @@ static bool mmio_ioapic(void *dev, struct vcpu *v, struct dev_access *acc)
 {
 	struct vm *vm = dev;
 	(void)v;
+	/* Reads change nothing and need no lock (vioapic_mmio_read). */
+	if (!acc->write)
+		return vioapic_mmio_read(&vm->plat.ioapic, acc);
 	spin_lock(&vm->plat.lock);
 	bool ok = vioapic_mmio(&vm->plat.ioapic, acc);
 	spin_unlock(&vm->plat.lock);

@@ -27,7 +27,7 @@ static void pin_deliver(struct vioapic *io, unsigned int pin)
 
 	/* Remote IRR holds off a level pin until the local APIC's EOI. */
 	if (msg.level)
-		io->rte[pin] |= VIOAPIC_RTE_REMOTE_IRR;
+		vioapic_set_rte(io, pin, rte | VIOAPIC_RTE_REMOTE_IRR);
 	if (io->deliver)
 		io->deliver(io->ctx, &msg);
 }
@@ -53,33 +53,13 @@ void vioapic_init(struct vioapic *io, uint8_t id,
 	io->ctx = ctx;
 }
 
-static uint32_t reg_read(const struct vioapic *io, uint32_t idx)
-{
-	unsigned int pin;
-
-	switch (idx) {
-	case VIOAPIC_REG_ID:
-		return io->id;
-	case VIOAPIC_REG_VER:
-		return (VIOAPIC_PINS - 1) << 16 | VIOAPIC_VERSION;
-	case VIOAPIC_REG_ARB:
-		/* The arbitration ID is loaded from the APIC ID. */
-		return io->id;
-	default:
-		if (idx < VIOAPIC_REG_REDTBL || idx >= VIOAPIC_REG_REDTBL + 2 * VIOAPIC_PINS)
-			return 0;
-		pin = (idx - VIOAPIC_REG_REDTBL) / 2;
-		return (uint32_t)(idx & 1 ? io->rte[pin] >> 32 : io->rte[pin]);
-	}
-}
-
 static void reg_write(struct vioapic *io, uint32_t idx, uint32_t val)
 {
 	unsigned int pin;
 	uint64_t old, rte;
 
 	if (idx == VIOAPIC_REG_ID) {
-		io->id = val & (0xfu << 24);
+		__atomic_store_n(&io->id, val & (0xfu << 24), __ATOMIC_RELAXED);
 		return;
 	}
 	if (idx < VIOAPIC_REG_REDTBL || idx >= VIOAPIC_REG_REDTBL + 2 * VIOAPIC_PINS)
@@ -95,7 +75,7 @@ static void reg_write(struct vioapic *io, uint32_t idx, uint32_t val)
 	 * this to unstick pins on IOAPICs without an EOI register. */
 	if (!(rte & VIOAPIC_RTE_LEVEL))
 		rte &= ~VIOAPIC_RTE_REMOTE_IRR;
-	io->rte[pin] = rte;
+	vioapic_set_rte(io, pin, rte);
 	/* Unmasking an asserted level pin delivers it now. */
 	pin_service_level(io, pin);
 }
@@ -104,33 +84,23 @@ bool vioapic_mmio(struct vioapic *io, struct dev_access *acc)
 {
 	uint32_t v = (uint32_t)acc->value;
 
-	if (acc->size != 4 || (acc->addr != VIOAPIC_IOREGSEL && acc->addr != VIOAPIC_IOWIN &&
-			       acc->addr != VIOAPIC_EOIR)) {
-		if (!acc->write)
-			acc->value = 0;
+	if (!acc->write)
+		return vioapic_mmio_read(io, acc);
+	if (acc->size != 4)
 		return false;
-	}
 	switch (acc->addr) {
 	case VIOAPIC_IOREGSEL:
-		if (acc->write)
-			io->regsel = v & 0xff;
-		else
-			acc->value = io->regsel;
-		break;
+		__atomic_store_n(&io->regsel, v & 0xff, __ATOMIC_RELAXED);
+		return true;
 	case VIOAPIC_IOWIN:
-		if (acc->write)
-			reg_write(io, io->regsel, v);
-		else
-			acc->value = reg_read(io, io->regsel);
-		break;
-	default: /* EOI register: write-only */
-		if (acc->write)
-			vioapic_eoi(io, (uint8_t)v);
-		else
-			acc->value = 0;
-		break;
+		reg_write(io, io->regsel, v);
+		return true;
+	case VIOAPIC_EOIR:
+		vioapic_eoi(io, (uint8_t)v);
+		return true;
+	default:
+		return false;
 	}
-	return true;
 }
 
 void vioapic_set_irq(struct vioapic *io, unsigned int gsi, bool level)
@@ -164,7 +134,7 @@ void vioapic_eoi(struct vioapic *io, uint8_t vector)
 		if (!(rte & VIOAPIC_RTE_REMOTE_IRR) ||
 		    (uint8_t)(rte & VIOAPIC_RTE_VECTOR) != vector)
 			continue;
-		io->rte[pin] = rte & ~VIOAPIC_RTE_REMOTE_IRR;
+		vioapic_set_rte(io, pin, rte & ~VIOAPIC_RTE_REMOTE_IRR);
 		pin_service_level(io, pin);
 	}
 }

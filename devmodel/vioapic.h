@@ -72,6 +72,53 @@ void vioapic_init(struct vioapic *io, uint8_t id,
  * IOREGSEL, IOWIN and EOI decode; anything else returns false, reads 0. */
 bool vioapic_mmio(struct vioapic *io, struct dev_access *acc);
 
+/* Fields a lock-free reader (vioapic_mmio_read) may look at are stored with
+ * single atomic stores, so such a reader sees the old or the new value. */
+static inline void vioapic_set_rte(struct vioapic *io, unsigned int pin, uint64_t rte)
+{
+	__atomic_store_n(&io->rte[pin], rte, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t vioapic_reg_read(const struct vioapic *io, uint32_t idx)
+{
+	switch (idx) {
+	case VIOAPIC_REG_ID:
+	case VIOAPIC_REG_ARB: /* the arbitration ID is loaded from the APIC ID */
+		return __atomic_load_n(&io->id, __ATOMIC_RELAXED);
+	case VIOAPIC_REG_VER:
+		return (VIOAPIC_PINS - 1) << 16 | VIOAPIC_VERSION;
+	default:
+		if (idx < VIOAPIC_REG_REDTBL || idx >= VIOAPIC_REG_REDTBL + 2 * VIOAPIC_PINS)
+			return 0;
+		uint64_t rte =
+		    __atomic_load_n(&io->rte[(idx - VIOAPIC_REG_REDTBL) / 2], __ATOMIC_RELAXED);
+		return (uint32_t)(idx & 1 ? rte >> 32 : rte);
+	}
+}
+
+/* A read (acc->write clear) as vioapic_mmio does it. No read has a side
+ * effect, so this needs not the owner's lock: inline, for guests that poll
+ * the IOAPIC. A read racing with another CPU's IOREGSEL write may use either
+ * selection, as on hardware (drivers serialise the pair themselves). */
+static inline bool vioapic_mmio_read(const struct vioapic *io, struct dev_access *acc)
+{
+	acc->value = 0;
+	if (acc->size != 4)
+		return false;
+	switch (acc->addr) {
+	case VIOAPIC_IOREGSEL:
+		acc->value = __atomic_load_n(&io->regsel, __ATOMIC_RELAXED);
+		return true;
+	case VIOAPIC_IOWIN:
+		acc->value = vioapic_reg_read(io, __atomic_load_n(&io->regsel, __ATOMIC_RELAXED));
+		return true;
+	case VIOAPIC_EOIR: /* write-only */
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Set input pin `gsi` asserted or not. */
 void vioapic_set_irq(struct vioapic *io, unsigned int gsi, bool level);
 

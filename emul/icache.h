@@ -22,6 +22,7 @@
  */
 #ifndef EMUL_ICACHE_H
 #define EMUL_ICACHE_H
+#include <emul/alu.h>
 #include <emul/emul.h>
 
 #define EMUL_ICACHE_WAYS 4
@@ -137,6 +138,130 @@ struct emul_mmio_exit {
 	bool linear_valid;
 };
 
+/* The hit path, inline so that its callers' callbacks inline into it too:
+ * one function from the exit to the device on the MMIO fast path. The other
+ * ways and the fill are in icache.c. */
+
+static inline bool emul_icache_key_equal(const struct emul_icache_key *a,
+					 const struct emul_icache_key *b)
+{
+	return ((a->rip ^ b->rip) | (a->cs_base ^ b->cs_base) | (a->cr3 ^ b->cr3) |
+		(a->mode ^ b->mode)) == 0;
+}
+
+/* seg_base: the segment's base, or 0 when it does not count. */
+static inline uint64_t emul_icache_ea_linear(const struct emul_icache_ea *f,
+					     const uint64_t gpr[EMUL_NR_GPRS], uint64_t seg_base)
+{
+	uint64_t ea = f->disp;
+
+	if (f->base != EMUL_REG_NONE)
+		ea += gpr[f->base];
+	if (f->index != EMUL_REG_NONE)
+		ea += gpr[f->index] << f->shift;
+	ea &= f->mask;
+	if (f->code64)
+		return ea + seg_base;
+	return (uint32_t)(seg_base + ea);
+}
+
+static inline __attribute__((always_inline)) bool
+emul_icache_walk_changed(const struct emul_icache_entry *e, unsigned int i)
+{
+	return ((*e->walk_ptr[i] ^ e->walk_val[i]) & e->walk_mask[i]) != 0;
+}
+
+static inline __attribute__((always_inline)) bool
+emul_icache_entry_current(const struct emul_icache_entry *e)
+{
+	/* Unrolled (a walk has at most EMUL_WALK_MAX entries): no loop
+	 * counter to keep on the hit path. */
+#pragma GCC unroll 8
+	for (unsigned int i = 0; i < EMUL_WALK_MAX; i++) {
+		if (i == e->nwalk)
+			break;
+		if (emul_icache_walk_changed(e, i))
+			return false;
+	}
+	if (e->wide) {
+		const volatile uint64_t *w = (const volatile uint64_t *)e->code;
+		uint64_t lo, hi;
+		/* Byte-wise copies: the code need not be 8-byte aligned. */
+		__builtin_memcpy(&lo, (const void *)w, 8);
+		__builtin_memcpy(&hi, (const void *)(e->code + 8), 8);
+		return (((lo ^ e->code_word[0]) & e->code_mask[0]) |
+			((hi ^ e->code_word[1]) & e->code_mask[1])) == 0;
+	}
+	for (unsigned int i = 0; i < e->insn.len; i++)
+		if (e->code[i] != e->insn.bytes[i])
+			return false;
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+emul_icache_entry_usable(struct emul_icache_entry *e, const struct emul_icache_key *key)
+{
+	if (!e->valid || !emul_icache_key_equal(&e->key, key))
+		return false;
+	if (!emul_icache_entry_current(e)) {
+		e->valid = false; /* stale: dropped */
+		return false;
+	}
+	return true;
+}
+
+/* The other ways, when the last hit does not match (out of line). */
+struct emul_icache_entry *emul_icache_find_other(struct emul_icache *ic,
+						 const struct emul_icache_key *key,
+						 unsigned int last);
+
+static inline __attribute__((always_inline)) struct emul_icache_entry *
+emul_icache_find(struct emul_icache *ic, const struct emul_icache_key *key)
+{
+	/* A driver loop polls one register: the last hit first. */
+	unsigned int last = ic->last % EMUL_ICACHE_WAYS;
+	struct emul_icache_entry *e = &ic->e[last];
+
+	if (emul_icache_entry_usable(e, key))
+		return e;
+	return emul_icache_find_other(ic, key, last);
+}
+
+static inline uint64_t emul_icache_value_of(const struct emul_operand *o,
+					    const struct emul_insn *insn, const uint64_t *gpr)
+{
+	if (o->type == EMUL_OPND_IMM)
+		return insn->imm;
+	return o->high8 ? gpr[o->reg] >> 8 : gpr[o->reg];
+}
+
+/* Executes a cacheable load/store: the memory operand is the destination
+ * when `store`; memsize and opmask are its size and emul_mask(size). */
+static inline __attribute__((always_inline)) int
+emul_icache_do(const struct emul_insn *insn, bool store, uint8_t memsize, uint64_t opmask,
+	       uint64_t gpr[EMUL_NR_GPRS], uint64_t gpa,
+	       int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
+	       void *ctx)
+{
+	uint64_t val;
+	int r;
+
+	if (store) {
+		val = emul_icache_value_of(&insn->src, insn, gpr) & opmask;
+		return mmio(ctx, gpa, memsize, true, &val);
+	}
+	r = mmio(ctx, gpa, memsize, false, &val);
+	if (r)
+		return r;
+	val &= opmask;
+	if (insn->op == EMUL_OP_MOVSX && memsize < 8) {
+		unsigned int sh = 64 - 8 * memsize;
+		val = (uint64_t)((int64_t)(val << sh) >> sh);
+	}
+	emul_gpr_write(&gpr[insn->dst.reg], insn->dst.size, insn->dst.high8, val);
+	return 0;
+}
+
 /*
  * The hit path in one call: the entry for `key` (as emul_icache_lookup),
  * executed for this exit (as emul_icache_exec at exit->gpa), provided the
@@ -147,10 +272,30 @@ struct emul_mmio_exit {
  * emulator, too, uses the exit's GPA. Returns true with *next_rip set when
  * done; false when the caller must emulate in full (nothing changed).
  */
-bool emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
-		     const struct emul_mmio_exit *exit, uint64_t gpr[EMUL_NR_GPRS],
-		     uint64_t (*seg_base)(void *ctx, unsigned int seg),
-		     int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write,
-				 uint64_t *value),
-		     void *ctx, uint64_t *next_rip);
+static inline __attribute__((always_inline)) bool
+emul_icache_run(struct emul_icache *ic, const struct emul_icache_key *key,
+		const struct emul_mmio_exit *exit, uint64_t gpr[EMUL_NR_GPRS],
+		uint64_t (*seg_base)(void *ctx, unsigned int seg),
+		int (*mmio)(void *ctx, uint64_t gpa, uint8_t size, bool write, uint64_t *value),
+		void *ctx, uint64_t *next_rip)
+{
+	struct emul_icache_entry *e;
+
+	if (!exit->linear_valid)
+		return false;
+	e = emul_icache_find(ic, key);
+	if (!e || e->store != exit->write)
+		return false;
+	/* The operand must start where the exit's access is and stay in its
+	 * page: an access that runs from RAM into MMIO exits for its second
+	 * part, which the full emulator splits. */
+	uint64_t la = emul_icache_ea_linear(&e->ea, gpr,
+					    e->ea.seg_based ? seg_base(ctx, e->insn.mem.seg) : 0);
+	if (la != exit->linear || (la & 0xfff) + e->memsize > 0x1000 || ((exit->gpa ^ la) & 0xfff))
+		return false;
+	if (emul_icache_do(&e->insn, e->store, e->memsize, e->opmask, gpr, exit->gpa, mmio, ctx))
+		return false;
+	*next_rip = e->next_rip;
+	return true;
+}
 #endif

@@ -246,27 +246,6 @@ unsigned int arch_vcpu_cpl(struct vcpu *v)
 	return (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
 }
 
-static uint8_t guest_maxphyaddr(void)
-{
-	static uint8_t maxphyaddr;
-	if (!maxphyaddr)
-		maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff);
-	return maxphyaddr;
-}
-
-void arch_vcpu_icache_key(struct vcpu *v, struct emul_icache_key *k)
-{
-	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
-	unsigned int cpl = (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
-
-	k->rip = v->rip;
-	k->cs_base = vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS);
-	k->cr3 = vmread(VMCS_GUEST_CR3);
-	k->mode = emul_icache_mode(vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR4),
-				   vmread(VMCS_GUEST_EFER), vmread(VMCS_GUEST_RFLAGS),
-				   cs_ar & BIT(13), cs_ar & BIT(14), cpl, guest_maxphyaddr());
-}
-
 uint64_t arch_vcpu_seg_base(struct vcpu *v, unsigned int seg)
 {
 	(void)v;
@@ -291,7 +270,7 @@ void arch_vcpu_emul_state(struct vcpu *v, struct emul_vcpu *st)
 	st->cs_l = cs_ar & BIT(13);
 	st->cs_d = cs_ar & BIT(14);
 	st->cpl = (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3;
-	st->maxphyaddr = guest_maxphyaddr();
+	st->maxphyaddr = vmx_caps.maxphyaddr;
 }
 
 void arch_vcpu_emul_commit(struct vcpu *v, const struct emul_vcpu *st)

@@ -160,6 +160,7 @@ bool vmx_probe(void)
 	vmx_caps.has_preempt_timer = vmx_caps.pin & PIN_PREEMPTION_TIMER;
 	vmx_caps.pin &= ~PIN_PREEMPTION_TIMER; /* turned on when a timer is armed */
 	vmx_caps.preempt_shift = vmx_caps.misc & 0x1f;
+	vmx_caps.maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff);
 
 	log_info("VMX: VMCS revision %u, EPT%s%s, unrestricted guest%s%s%s", vmx_caps.revision,
 		 vmx_caps.has_vpid ? ", VPID" : "",

@@ -16,6 +16,7 @@ struct vmx_caps {
 	bool has_posted;	    /* ... and posted-interrupt processing */
 	bool posted_soft;	    /* descriptors without the CPU's processing (tests) */
 	unsigned int preempt_shift; /* timer ticks = TSC >> shift */
+	uint8_t maxphyaddr;	    /* the guests' physical-address width (CPUID 0x80000008) */
 };
 
 extern struct vmx_caps vmx_caps;

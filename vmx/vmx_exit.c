@@ -203,41 +203,31 @@ static enum vcpu_action exit_cr_access(struct vcpu *v)
 	return vmx_exit_unexpected(v);
 }
 
-/* Guest RAM is mapped in full, so an EPT violation is an access outside it:
- * emulated MMIO, or nothing (all-ones/dropped). Executing from there cannot
- * be emulated and stops the guest. */
-static enum vcpu_action exit_ept_violation(struct vcpu *v)
+/* The EPT violations that are not a data access to emulate: stop the guest
+ * with the reason (vmx_exit_ept_violation). */
+enum vcpu_action vmx_exit_ept_fatal(struct vcpu *v, uint64_t gpa, uint64_t q)
 {
-	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
-	uint64_t q = vmread(VMCS_EXIT_QUAL);
-	if (q & 4) {
+	if (q & 4)
 		vm_stop(v->vm, true,
 			"vCPU %u executed guest-physical 0x%lx outside its RAM (EPT qualification "
 			"0x%lx) at RIP 0x%lx",
 			v->id, gpa, q, v->rip);
-		return VCPU_STOP;
-	}
-	/* Not an instruction's data access (SDM 28.2.3.2: bit 8 clear means a
-	 * paging-structure access), or one made while delivering an event
-	 * (IDT, stack, TSS outside RAM): nothing to emulate. */
-	if ((q & BIT(7)) && !(q & BIT(8))) {
+	else if ((q & BIT(7)) && !(q & BIT(8)))
 		vm_stop(v->vm, true,
 			"vCPU %u's page tables point outside its RAM (guest-physical 0x%lx) at RIP "
 			"0x%lx",
 			v->id, gpa, v->rip);
-		return VCPU_STOP;
-	}
-	if (vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID) {
+	else
 		vm_stop(v->vm, true,
 			"vCPU %u's event delivery touched guest-physical 0x%lx outside its RAM at "
 			"RIP 0x%lx",
 			v->id, gpa, v->rip);
-		return VCPU_STOP;
-	}
-	struct emul_mmio_exit x = { .gpa = gpa, .write = q & BIT(1), .linear_valid = q & BIT(7) };
-	if (x.linear_valid)
-		x.linear = vmread(VMCS_GUEST_LINEAR_ADDR);
-	return vcpu_handle_mmio(v, &x);
+	return VCPU_STOP;
+}
+
+static enum vcpu_action exit_ept_violation(struct vcpu *v)
+{
+	return vmx_exit_ept_violation(v);
 }
 
 static enum vcpu_action exit_ud(struct vcpu *v)
@@ -315,7 +305,9 @@ static enum vcpu_action exit_apic_access(struct vcpu *v)
 		return VCPU_STOP;
 	}
 	struct emul_mmio_exit x = { .gpa = VLAPIC_DEFAULT_BASE + (q & 0xfff), .write = type == 1 };
-	return vcpu_handle_mmio(v, &x);
+	struct emul_icache_key key;
+	vmx_icache_key(v, &key);
+	return vcpu_handle_mmio(v, &x, &key);
 }
 
 /* xAPIC virtualisation: a trap-like exit after the CPU stored to a register

@@ -3,7 +3,9 @@
 #define VMX_VMX_EXIT_H
 #include <core/vcpu.h>
 #include <core/vm.h>
+#include <arch/x86_64/cpu.h>
 #include <vmx/vmcs.h>
+#include <vmx/vmx.h>
 #include <vmx/vmx_ops.h>
 
 struct vmx_exit_entry {
@@ -66,13 +68,59 @@ static inline enum vcpu_action vmx_exit_io(struct vcpu *v)
 	return a;
 }
 
-/* Inline: it runs on every exit. Port I/O, the most frequent exit of a
- * guest that polls a device, is called directly (the table's entry for it
- * is the same code): no indirect call for it. */
+/* The decoded-instruction cache's key (emul/icache.h) for the vCPU's RIP
+ * and mode. In IA-32e mode RFLAGS.VM is 0 (SDM 26.3.1.4), and 64-bit code
+ * ignores CS's base (SDM 3.4.4): neither is read there. */
+static inline void vmx_icache_key(const struct vcpu *v, struct emul_icache_key *k)
+{
+	uint64_t efer = vmread(VMCS_GUEST_EFER);
+	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+	unsigned int cpl = (vmread(VMCS_GUEST_ES_AR + 2 * SEG_SS) >> 5) & 3; /* SS.DPL */
+	bool ia32e = efer & EFER_LMA;
+
+	k->rip = v->rip;
+	k->cs_base = ia32e && (cs_ar & BIT(13)) ? 0 : vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS);
+	k->cr3 = vmread(VMCS_GUEST_CR3);
+	k->mode = emul_icache_mode(vmread(VMCS_GUEST_CR0), vmread(VMCS_GUEST_CR4), efer,
+				   ia32e ? 0 : vmread(VMCS_GUEST_RFLAGS), (cs_ar >> 13) & 1,
+				   (cs_ar >> 14) & 1, cpl, vmx_caps.maxphyaddr);
+}
+
+/* An EPT violation that is not a data access to emulate (vmx_exit.c). */
+enum vcpu_action vmx_exit_ept_fatal(struct vcpu *v, uint64_t gpa, uint64_t q);
+
+/* Guest RAM is mapped in full, so an EPT violation is an access outside it:
+ * emulated MMIO, or nothing (all-ones/dropped). Inline: guests drive their
+ * devices through it. */
+static inline enum vcpu_action vmx_exit_ept_violation(struct vcpu *v)
+{
+	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	uint64_t q = vmread(VMCS_EXIT_QUAL);
+
+	/* Fatal: an instruction fetch (bit 2: executing outside RAM cannot be
+	 * emulated), a paging-structure access (SDM 28.2.3.2: bit 7 set, bit
+	 * 8 clear) or an access made while delivering an event (IDT, stack,
+	 * TSS outside RAM). */
+	if ((q & 4) || (q & (BIT(7) | BIT(8))) == BIT(7) ||
+	    (vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		return vmx_exit_ept_fatal(v, gpa, q);
+	struct emul_mmio_exit x = { .gpa = gpa, .write = q & BIT(1), .linear_valid = q & BIT(7) };
+	if (x.linear_valid)
+		x.linear = vmread(VMCS_GUEST_LINEAR_ADDR);
+	struct emul_icache_key key;
+	vmx_icache_key(v, &key);
+	return vcpu_handle_mmio(v, &x, &key);
+}
+
+/* Inline: it runs on every exit. Port I/O and EPT violations, the exits of
+ * a guest that drives its devices, are called directly (the table's entries
+ * for them are the same code): no indirect call for them. */
 static inline enum vcpu_action vmx_dispatch_exit(struct vcpu *v, uint32_t reason)
 {
 	if (reason == EXIT_IO)
 		return vmx_exit_io(v);
+	if (reason == EXIT_EPT_VIOLATION)
+		return vmx_exit_ept_violation(v);
 	enum vcpu_action (*h)(struct vcpu *) =
 	    reason < EXIT_REASON_MAX ? vmx_exit_table[reason].handler : NULL;
 	return h ? h(v) : vmx_exit_unexpected(v);

@@ -192,6 +192,40 @@ static void test_bad_access(void **state)
 	assert_int_equal(delivered, 0);
 }
 
+/* Reads run without the platform lock (vioapic_mmio_read): none may change
+ * the model, whatever the offset, size or selected register. */
+static void test_reads_change_nothing(void **state)
+{
+	struct vioapic io;
+	(void)state;
+	setup(&io);
+	rte_write(&io, 3, 0x0300000000008031ull); /* level, vector 0x31 */
+	vioapic_set_irq(&io, 3, true);		  /* delivered: Remote IRR set */
+	assert_int_equal(delivered, 1);
+	for (uint32_t sel = 0; sel < 0x100; sel++) {
+		mmio_write(&io, VIOAPIC_IOREGSEL, sel);
+		struct vioapic before = io;
+		for (uint64_t off = 0; off < 0x50; off++) {
+			for (uint8_t size = 1; size <= 8; size *= 2) {
+				struct dev_access a = { .addr = off, .size = size, .value = 7 };
+				bool ok = vioapic_mmio_read(&io, &a);
+				assert_memory_equal(&before, &io, sizeof(io));
+				bool decodes =
+				    size == 4 && (off == VIOAPIC_IOREGSEL || off == VIOAPIC_IOWIN ||
+						  off == VIOAPIC_EOIR);
+				assert_int_equal(ok, decodes);
+				if (!decodes || off == VIOAPIC_EOIR)
+					assert_int_equal(a.value, 0);
+				else if (off == VIOAPIC_IOREGSEL)
+					assert_int_equal(a.value, sel);
+			}
+		}
+	}
+	assert_int_equal(reg_read(&io, VIOAPIC_REG_VER), 0x170020);
+	assert_int_equal(rte_read(&io, 3), 0x030000000000c031ull);
+	assert_int_equal(delivered, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_level_remote_irr_eoi),
 		cmocka_unit_test(test_level_mask_holds),
 		cmocka_unit_test(test_bad_access),
+		cmocka_unit_test(test_reads_change_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
