@@ -121,9 +121,9 @@ static inline enum vcpu_action vmx_dispatch_exit(struct vcpu *v, uint32_t reason
 		return vmx_exit_io(v);
 	if (reason == EXIT_EPT_VIOLATION)
 		return vmx_exit_ept_violation(v);
-	enum vcpu_action (*h)(struct vcpu *) =
-	    reason < EXIT_REASON_MAX ? vmx_exit_table[reason].handler : NULL;
-	return h ? h(v) : vmx_exit_unexpected(v);
+	if (reason >= EXIT_REASON_MAX)
+		return vmx_exit_unexpected(v);
+	return vmx_exit_table[reason].handler(v);
 }
 /* Prints the guest state and the exit information of the current VMCS. */
 void vmx_dump_state(struct vcpu *v, const char *why);
