@@ -18,9 +18,8 @@
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NGPRS };
 
-static const char *const names[NGPRS] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp",
-					  "rsi", "rdi", "r8",  "r9",  "r10", "r11",
-					  "r12", "r13", "r14", "r15" };
+static const char *const names[NGPRS] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+					  "r8",	 "r9",	"r10", "r11", "r12", "r13", "r14", "r15" };
 
 /* gprs_run(in, out, op): loads every GPR but RSP from in[] (x86 order),
  * calls op (one exiting instruction and RET), stores every GPR to out[]. */
