@@ -29,6 +29,10 @@ static void vuart_update_irq(struct vuart *u)
 	}
 }
 
+/* Fields that vuart_read_plain reads without the lock are stored with one
+ * atomic store each (the writer holds the lock). */
+#define vuart_store(field, val) __atomic_store_n((field), (val), __ATOMIC_RELAXED)
+
 void vuart_init(struct vuart *u, uint16_t base, unsigned int irq,
 		void (*tx)(void *ctx, uint8_t byte), void *tx_ctx, const struct irq_sink *irq_out)
 {
@@ -49,7 +53,7 @@ static void vuart_push_rx(struct vuart *u, uint8_t byte)
 		return;
 	}
 	u->rx[(u->rx_head + u->rx_count) % VUART_FIFO] = byte;
-	u->rx_count++;
+	vuart_store(&u->rx_count, u->rx_count + 1);
 }
 
 bool vuart_rx(struct vuart *u, uint8_t byte)
@@ -73,7 +77,7 @@ uint8_t vuart_read_other(struct vuart *u, unsigned int reg)
 		if (u->rx_count) {
 			v = u->rx[u->rx_head];
 			u->rx_head = (u->rx_head + 1) % VUART_FIFO;
-			u->rx_count--;
+			vuart_store(&u->rx_count, u->rx_count - 1);
 			vuart_update_irq(u);
 		}
 		break;
@@ -112,32 +116,32 @@ void vuart_write(struct vuart *u, unsigned int reg, uint8_t v)
 		break;
 	case VUART_IER:
 		if (u->lcr & VUART_LCR_DLAB) {
-			u->dlm = v;
+			vuart_store(&u->dlm, v);
 			return;
 		}
 		/* Enabling the THRE interrupt while THR is empty raises it at once. */
 		if ((v & IER_THRE) && !(u->ier & IER_THRE))
 			u->thre_pending = true;
-		u->ier = v & 0x0f;
+		vuart_store(&u->ier, v & 0x0f);
 		break;
 	case VUART_IIR_FCR:
 		u->fcr = v & 0xc9;
 		if (v & 0x02) { /* clear receive FIFO */
-			u->rx_count = 0;
+			vuart_store(&u->rx_count, 0);
 			u->rx_head = 0;
 		}
 		break;
 	case VUART_LCR:
-		u->lcr = v;
+		vuart_store(&u->lcr, v);
 		return;
 	case VUART_MCR:
-		u->mcr = v & 0x1f;
+		vuart_store(&u->mcr, v & 0x1f);
 		break;
 	case VUART_LSR:
 	case VUART_MSR:
 		return; /* read-only */
 	case VUART_SCR:
-		u->scr = v;
+		vuart_store(&u->scr, v);
 		return;
 	}
 	vuart_update_irq(u);
