@@ -97,7 +97,7 @@ static inline uint32_t vioapic_reg_read(const struct vioapic *io, uint32_t idx)
 }
 
 /* A read (acc->write clear) as vioapic_mmio does it. No read has a side
- * effect, so this needs not the owner's lock: inline, for guests that poll
+ * effect, so this does not need the owner's lock: inline, for guests that poll
  * the IOAPIC. A read racing with another CPU's IOREGSEL write may use either
  * selection, as on hardware (drivers serialise the pair themselves). */
 static inline bool vioapic_mmio_read(const struct vioapic *io, struct dev_access *acc)
