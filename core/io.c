@@ -12,12 +12,12 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc)
 	struct vm *vm = v->vm;
 	uint32_t devs = vm->cfg->devices;
 	uint16_t port = (uint16_t)acc->addr;
-	uint64_t reg = acc->addr - vm->uart.base; /* wraps when below the base */
+	unsigned int reg;
 
-	if ((devs & DEV_UART0) && reg < 8) {
+	if ((devs & DEV_UART0) && vuart_port_reg(&vm->uart, acc->addr, &reg)) {
 		/* The vCPUs of one guest share its UART and console line. */
 		spin_lock(&vm->lock);
-		vuart_access(&vm->uart, (unsigned int)reg, acc);
+		vuart_access(&vm->uart, reg, acc);
 		spin_unlock(&vm->lock);
 		return VCPU_COMPLETE;
 	}

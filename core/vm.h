@@ -107,9 +107,10 @@ enum vcpu_action vcpu_handle_io(struct vcpu *v, struct dev_access *acc);
 static inline bool vcpu_io_read_plain(const struct vcpu *v, uint16_t port, uint64_t *value)
 {
 	const struct vm *vm = v->vm;
-	unsigned int reg = (unsigned int)port - vm->uart.base; /* wraps below the base */
+	unsigned int reg;
 
-	return reg < 8 && (vm->cfg->devices & DEV_UART0) && vuart_read_plain(&vm->uart, reg, value);
+	return vuart_port_reg(&vm->uart, port, &reg) && (vm->cfg->devices & DEV_UART0) &&
+	       vuart_read_plain(&vm->uart, reg, value);
 }
 
 #endif

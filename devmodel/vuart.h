@@ -87,14 +87,22 @@ static inline void vuart_access(struct vuart *u, unsigned int reg, struct dev_ac
 		acc->value = vuart_read_other(u, reg);
 }
 
+/* Whether `port` (an access's addr: a port when below 0x10000) is one of
+ * the UART's 8, and which register (0-7). */
+static inline bool vuart_port_reg(const struct vuart *u, uint64_t port, unsigned int *reg)
+{
+	*reg = (unsigned int)port - u->base; /* wraps when below the base */
+	return port <= 0xffff && *reg < 8;
+}
+
 /* A port access within [base, base+8); returns false for ports outside it. */
 static inline bool vuart_pio(struct vuart *u, struct dev_access *acc)
 {
-	uint64_t reg = acc->addr - u->base; /* wraps when below the base */
+	unsigned int reg;
 
-	if (reg >= 8)
+	if (!vuart_port_reg(u, acc->addr, &reg))
 		return false;
-	vuart_access(u, (unsigned int)reg, acc);
+	vuart_access(u, reg, acc);
 	return true;
 }
 

@@ -138,9 +138,8 @@ struct emul_mmio_exit {
 	bool linear_valid;
 };
 
-/* The hit path, inline so that its callers' callbacks inline into it too:
- * one function from the exit to the device on the MMIO fast path. The other
- * ways and the fill are in icache.c. */
+/* The hit path, inline so that its caller's callbacks (the vCPU's region
+ * access) inline into it too. The other ways and the fill are in icache.c. */
 
 static inline bool emul_icache_key_equal(const struct emul_icache_key *a,
 					 const struct emul_icache_key *b)

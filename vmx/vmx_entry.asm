@@ -7,9 +7,9 @@
 ; returns nonzero the entry path has nothing to do (no event, request or
 ; timer): the GPRs are reloaded and the guest resumed at once, the exit fast
 ; path. Otherwise vmx_enter returns 0 and the C loop prepares the next entry.
-; A return of 2 means the handler wrote none of RBX, RBP, R12-R15 in the
-; saved registers: those still hold the guest's values (the C code preserves
-; them, as the ABI requires), so only the others are reloaded.
+; A return of VMX_RESUME_SCRATCH means the handler wrote none of RBX, RBP,
+; R12-R15 in the saved registers: those still hold the guest's values (the C
+; code preserves them, as the ABI requires), so only the others are reloaded.
 ; A failed entry returns 1 (VMfailInvalid) or 2 (VMfailValid: read
 ; VMCS_INSN_ERROR).
 ;
@@ -19,6 +19,7 @@
 ; injection, a vCPU (re)start) writes the CPU's CR2 on the vCPU's own CPU.
 
 VMCS_HOST_RSP equ 0x6c14
+VMX_RESUME_SCRATCH equ 2	; enum vmx_exit_verdict (vmx/vmx_run.c)
 
 ; struct guest_regs: gpr[16] in x86 register order
 %define G(n) (n * 8)
@@ -120,7 +121,7 @@ vmx_exit:
 	; as the ABI wants at a call. rdi = &regs = the vcpu.
 	call vmx_handle_exit
 	mov rdi, [rsp]
-	cmp eax, 2
+	cmp eax, VMX_RESUME_SCRATCH
 	jne .full
 	LOAD_GUEST_SCRATCH_GPRS
 	vmresume

@@ -91,7 +91,9 @@ enum vcpu_action vmx_exit_ept_fatal(struct vcpu *v, uint64_t gpa, uint64_t q);
 
 /* Guest RAM is mapped in full, so an EPT violation is an access outside it:
  * emulated MMIO, or nothing (all-ones/dropped). Inline: guests drive their
- * devices through it. */
+ * devices through it. The IDT-vectoring information is read again here
+ * rather than passed down from vmx_handle_exit: keeping it in a register
+ * across every handler costs more than this second read. */
 static inline enum vcpu_action vmx_exit_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
